@@ -1,0 +1,95 @@
+"""The one exception hierarchy: each error carries the sentence a user reads.
+
+The command turns any :class:`MfaSwitchError` into that sentence on stderr
+and its ``exit_code``; nothing else in the package prints errors.
+"""
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Exit statuses, following the AWS CLI's conventions (v2 numbering)."""
+
+    OK = 0
+    #: Bad input: a malformed flag value, code, ARN or duration.
+    USAGE = 252
+    #: The configuration cannot be used: unknown profile, missing recipe,
+    #: a file we must not or cannot rewrite.
+    CONFIG = 253
+    #: STS or IAM refused the request.
+    SERVICE = 254
+    #: Anything else: network faults, unexpected failures.
+    FAILURE = 255
+    #: Cancelled by the user (Ctrl-C / Ctrl-D), 128 + SIGINT.
+    CANCELLED = 130
+
+
+class MfaSwitchError(Exception):
+    """Base class; ``str(error)`` is the one sentence shown to the user."""
+
+    exit_code = ExitCode.FAILURE
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class UsageError(MfaSwitchError):
+    """A value the user typed or configured is malformed."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(MfaSwitchError):
+    """The profile configuration cannot be used as it is."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class ProfileNotFoundError(ConfigError):
+    """The named profile does not exist in the config or credentials file."""
+
+
+class RecipeError(ConfigError):
+    """The profile has no usable mfa-switch recipe."""
+
+
+class CredentialsFileError(ConfigError):
+    """The shared credentials file cannot or must not be rewritten."""
+
+
+class UnmanagedSectionError(CredentialsFileError):
+    """The target section holds credentials that mfa-switch did not write."""
+
+
+class UnparsableFileError(CredentialsFileError):
+    """The file is not valid INI, so it is never rewritten."""
+
+
+class ShadowedProfileError(CredentialsFileError):
+    """The target profile has ``role_arn`` in the config, which would win."""
+
+
+class ServiceError(MfaSwitchError):
+    """STS or IAM refused the request."""
+
+    exit_code = ExitCode.SERVICE
+
+
+class InvalidCodeError(ServiceError):
+    """STS rejected the one-time code (wrong, or already used)."""
+
+
+class NetworkError(MfaSwitchError):
+    """The endpoint could not be reached or did not answer in time."""
+
+
+class Cancelled(MfaSwitchError):
+    """The user pressed Ctrl-C or Ctrl-D at the prompt."""
+
+    exit_code = ExitCode.CANCELLED
+
+    def __init__(self, message="Cancelled; nothing was changed."):
+        super().__init__(message)

@@ -1,0 +1,290 @@
+"""``aws mfa-switch``: the command, its arguments, and the run that ties the parts together.
+
+The AWS CLI builds this class only when ``mfa-switch`` is used (see the
+placeholder in ``awscli_mfa_plugin/__init__.py``).
+"""
+import getpass
+import os
+
+from awscli.customizations.commands import BasicCommand
+
+from awscli_mfa_plugin import inifile
+from awscli_mfa_plugin.environment import Environment
+from awscli_mfa_plugin.errors import (
+    Cancelled,
+    ExitCode,
+    MfaSwitchError,
+    RecipeError,
+    ShadowedProfileError,
+    UnmanagedSectionError,
+)
+from awscli_mfa_plugin.prompt import TerminalPrompter, obtain_code
+from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.stored import format_expiration
+from awscli_mfa_plugin.sts import fetch_credentials
+
+# Keys that make botocore resolve a profile some other way before it looks
+# at static keys in the credentials file.
+_SHADOWING_KEYS = ("role_arn", "web_identity_token_file", "sso_session",
+                   "sso_start_url")
+
+_DESCRIPTION = """\
+Turns a one-time code from your MFA device into temporary credentials and
+stores them in the shared credentials file under the selected profile
+(``--profile``, ``AWS_PROFILE``, else ``default``), so that every tool that
+reads that profile uses them until they expire.
+
+The profile's recipe lives in the AWS config file, under the standard
+assume-role keys with an ``mfa_`` prefix (botocore and the other SDKs ignore
+them)::
+
+    [profile dev]
+    mfa_role_arn = arn:aws:iam::222222222222:role/AccessToTestDev
+    mfa_source_profile = default
+    mfa_serial = arn:aws:iam::111111111111:mfa/alice
+    mfa_duration_seconds = 43200
+    mfa_role_session_name = alice
+    mfa_external_id = example-id
+
+Without ``mfa_role_arn`` the command gets a session token
+(GetSessionToken) for the source profile's user instead of assuming a role.
+``mfa_serial`` may also sit on the source profile. Each key has a flag that
+overrides it for one run.
+
+The code comes from ``--token-code``, else from standard input when that is
+not a terminal, else from a prompt that names the device and shows how long
+the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
+(exit status 130) without changing any file.
+
+A summary of the identity now in use and its expiry goes to standard error;
+standard output stays empty.
+"""
+
+_EXAMPLES = """\
+**To switch a profile, typing the code at the prompt**::
+
+    aws mfa-switch --profile dev
+
+**To pass the code on the command line**::
+
+    aws mfa-switch --profile dev --token-code 123456
+
+**To assume a role other than the configured one, for one run**::
+
+    aws mfa-switch --profile dev --role-arn arn:aws:iam::222222222222:role/ReadOnly
+
+**To write the credentials under another profile name**::
+
+    aws mfa-switch --profile dev --target-profile dev-session
+"""
+
+
+def _string_arg(name, help_text):
+    return {"name": name, "help_text": help_text, "cli_type_name": "string"}
+
+
+class MfaSwitchCommand(BasicCommand):
+    """Switch a profile to MFA-backed temporary credentials."""
+
+    NAME = "mfa-switch"
+    DESCRIPTION = _DESCRIPTION
+    SYNOPSIS = ""
+    EXAMPLES = _EXAMPLES
+    ARG_TABLE = [
+        _string_arg(
+            "role-arn",
+            "<p>The role to assume (overrides <code>mfa_role_arn</code>). "
+            "Without a role, a session token is requested instead.</p>",
+        ),
+        _string_arg(
+            "serial-number",
+            "<p>The MFA device's ARN (overrides <code>mfa_serial</code>).</p>",
+        ),
+        _string_arg(
+            "source-profile",
+            "<p>The profile whose long-term credentials sign the request "
+            "(overrides <code>mfa_source_profile</code>; default "
+            "<code>default</code>).</p>",
+        ),
+        _string_arg(
+            "duration-seconds",
+            "<p>How long the credentials last: 900-43200 seconds for a role "
+            "(the role's own maximum may be lower), 900-129600 for a session "
+            "token (overrides <code>mfa_duration_seconds</code>).</p>",
+        ),
+        _string_arg(
+            "role-session-name",
+            "<p>The session name recorded in CloudTrail (overrides "
+            "<code>mfa_role_session_name</code>; default: the MFA device's "
+            "name).</p>",
+        ),
+        _string_arg(
+            "external-id",
+            "<p>The external ID the role's trust policy asks for (overrides "
+            "<code>mfa_external_id</code>).</p>",
+        ),
+        _string_arg(
+            "token-code",
+            "<p>The six-digit code shown by the MFA device, instead of "
+            "being asked for it.</p>",
+        ),
+        _string_arg(
+            "target-profile",
+            "<p>The profile to write the credentials to (default: the "
+            "selected profile).</p>",
+        ),
+    ]
+
+    def __init__(self, session, prompter=None, env=None):
+        super().__init__(session)
+        self._env = env or Environment.from_process()
+        self._prompter = prompter or TerminalPrompter()
+
+    def _run_main(self, parsed_args, parsed_globals):
+        try:
+            self._switch(parsed_args, parsed_globals)
+        except KeyboardInterrupt:
+            return self._fail(Cancelled())
+        except MfaSwitchError as error:
+            return self._fail(error)
+        return ExitCode.OK
+
+    def _fail(self, error):
+        self._env.stderr.write(f"{error}\n")
+        self._env.stderr.flush()
+        return error.exit_code
+
+    def _switch(self, parsed_args, parsed_globals):
+        profiles = self._session.full_config.get("profiles", {})
+        profile = self._session.profile or "default"
+        recipe = resolve_recipe(
+            profiles,
+            profile,
+            _overrides(parsed_args),
+            user_name=_login_name(),
+        )
+        _check_target(profiles, recipe.target_profile)
+        path = self._credentials_path()
+        # Refuse before asking for a code; the write re-checks under its lock.
+        _check_section_is_ours(inifile.read_sections(path), recipe.target_profile)
+        if not recipe.serial_number:
+            raise RecipeError(
+                f"No MFA device is configured for {profile!r}; add mfa_serial "
+                "(the device's ARN) to it or to its source profile, or pass "
+                "--serial-number."
+            )
+        code = obtain_code(
+            parsed_args.token_code, self._env, self._prompter,
+            recipe.serial_number,
+        )
+        creds = fetch_credentials(
+            self._client_creator(recipe, profiles, parsed_globals), recipe, code
+        )
+        inifile.store_credentials(
+            path,
+            {recipe.target_profile: credential_values(creds)},
+        )
+        self._report(recipe, creds)
+
+    def _client_creator(self, recipe, profiles, parsed_globals):
+        """Bind a session of the source profile to the run's endpoint settings.
+
+        A second session of the CLI's own session class is used because the
+        CLI's session is bound to the selected profile, whose credentials
+        are the very ones being replaced.
+        """
+        source = self._session.__class__(profile=recipe.source_profile)
+        source.user_agent_extra = self._session.user_agent_extra
+        # --region and the environment first, then the selected profile's
+        # region, as botocore would; asked without the config file because
+        # the selected profile may not exist yet (flags can describe it).
+        region = (
+            self._session.get_config_variable(
+                "region", methods=("instance", "env"))
+            or profiles.get(recipe.profile, {}).get("region")
+            or source.get_config_variable("region")
+            or "us-east-1"
+        )
+
+        def create(service, **kwargs):
+            return source.create_client(
+                service,
+                region_name=region,
+                endpoint_url=parsed_globals.endpoint_url,
+                verify=parsed_globals.verify_ssl,
+                **kwargs,
+            )
+
+        return create
+
+    def _credentials_path(self):
+        path = self._session.get_config_variable("credentials_file")
+        return os.path.expanduser(path)
+
+    def _report(self, recipe, creds):
+        now = self._env.now()
+        local = creds.expiration.astimezone()
+        remaining = max(0.0, (creds.expiration - now).total_seconds())
+        hours, minutes = divmod(round(remaining / 60), 60)
+        self._env.stderr.write(
+            f"Profile {recipe.target_profile!r} now uses {creds.arn}\n"
+            f"until {creds.expiration:%Y-%m-%d %H:%M:%S} UTC "
+            f"({local:%Y-%m-%d %H:%M:%S %Z} local time), "
+            f"{hours}h{minutes:02d}m from now.\n"
+        )
+        self._env.stderr.flush()
+
+
+def credential_values(creds):
+    """The keys written to the credentials file for ``creds``."""
+    return {
+        "aws_access_key_id": creds.access_key_id,
+        "aws_secret_access_key": creds.secret_access_key,
+        "aws_session_token": creds.session_token,
+        "expiration": format_expiration(creds.expiration),
+    }
+
+
+def _overrides(parsed_args):
+    return Overrides(
+        role_arn=parsed_args.role_arn,
+        source_profile=parsed_args.source_profile,
+        serial_number=parsed_args.serial_number,
+        duration_seconds=parsed_args.duration_seconds,
+        role_session_name=parsed_args.role_session_name,
+        external_id=parsed_args.external_id,
+        target_profile=parsed_args.target_profile,
+    )
+
+
+def _check_target(profiles, target):
+    """Refuse a target whose config makes botocore ignore static keys."""
+    config = profiles.get(target, {})
+    shadowing = [key for key in _SHADOWING_KEYS if config.get(key)]
+    if shadowing:
+        raise ShadowedProfileError(
+            f"The profile {target!r} has {shadowing[0]} in your AWS config, so "
+            "tools would ignore credentials written under it; pass "
+            "--target-profile with another name."
+        )
+
+
+def _check_section_is_ours(sections, target):
+    """Refuse a target section that holds credentials mfa-switch did not write."""
+    section = sections.get(target, {})
+    if section.get(inifile.MANAGED_KEY) == inifile.MANAGED_VALUE:
+        return
+    if any(key in section for key in inifile.CREDENTIAL_KEYS):
+        raise UnmanagedSectionError(
+            f"The section [{target}] of your credentials file holds keys that "
+            "mfa-switch did not write (long-term keys?); they are left alone: "
+            "pass --target-profile with another name, or move those keys to "
+            "another profile and name it as mfa_source_profile."
+        )
+
+
+def _login_name():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None

@@ -1,0 +1,92 @@
+"""Credentials mfa-switch stored earlier: read them back, judge what is left.
+
+Standard library only, on purpose: the standalone ``aws-mfa-switch``
+answers ``credential_process`` from here without loading botocore.
+"""
+import configparser
+import dataclasses
+import datetime
+import json
+
+MANAGED_KEY = "managed_by"
+MANAGED_VALUE = "mfa-switch"
+EXPIRATION_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredCredentials:
+    """A section of the credentials file that mfa-switch wrote."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: datetime.datetime
+
+    def __repr__(self):
+        return (f"StoredCredentials(access_key_id={self.access_key_id!r}, "
+                f"expiration={format_expiration(self.expiration)})")
+
+    def seconds_left(self, now):
+        """Seconds until expiry as seen at ``now`` (negative once expired)."""
+        return (self.expiration - now).total_seconds()
+
+    def process_json(self):
+        """The ``credential_process`` answer (Version 1)."""
+        return json.dumps({
+            "Version": 1,
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+            "SessionToken": self.session_token,
+            "Expiration": format_expiration(self.expiration),
+        })
+
+
+def format_expiration(moment):
+    """RFC 3339 in UTC with ``Z``, as starship and the SDKs read it.
+
+    >>> format_expiration(datetime.datetime(2030, 1, 2, 3, 4, 5,
+    ...                   tzinfo=datetime.timezone.utc))
+    '2030-01-02T03:04:05Z'
+    """
+    return moment.astimezone(datetime.timezone.utc).strftime(EXPIRATION_FORMAT)
+
+
+def parse_expiration(text):
+    """The inverse of :func:`format_expiration`; ``None`` when malformed."""
+    try:
+        moment = datetime.datetime.strptime(text.strip(), EXPIRATION_FORMAT)
+    except (AttributeError, ValueError):
+        return None
+    return moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def from_section(section):
+    """A :class:`StoredCredentials` from a parsed section, or ``None``.
+
+    ``None`` unless the section carries mfa-switch's marker, all three keys
+    and a readable expiration.
+    """
+    if section.get(MANAGED_KEY) != MANAGED_VALUE:
+        return None
+    expiration = parse_expiration(section.get("expiration"))
+    values = [section.get(key) for key in (
+        "aws_access_key_id", "aws_secret_access_key", "aws_session_token")]
+    if expiration is None or not all(values):
+        return None
+    return StoredCredentials(*values, expiration)
+
+
+def read_stored(path, profile):
+    """Read ``[profile]`` of the credentials file at ``path``, or ``None``.
+
+    A missing or unparsable file reads as nothing stored.
+    """
+    parser = configparser.RawConfigParser()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, configparser.Error, UnicodeDecodeError):
+        return None
+    if not parser.has_section(profile):
+        return None
+    return from_section(dict(parser.items(profile)))

@@ -1,0 +1,58 @@
+"""Shared fixtures: an isolated HOME for every test, and a loopback STS/IAM.
+
+No test can reach the real ``~/.aws``: HOME points at a temporary folder
+and every ``AWS_*`` variable is removed before each test.  End-to-end tests
+run the real ``aws`` executable of this virtualenv against moto's server,
+started once per session on a free port of 127.0.0.1 and always stopped.
+"""
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests import awsenv
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Point HOME at a fresh folder and drop every AWS_* variable."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    # Never wait for EC2 instance metadata on a machine without it.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return home
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on a free loopback port, for the whole test session."""
+    server = awsenv.start_moto()
+    try:
+        yield awsenv.endpoint_of(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sts(moto_endpoint):
+    """A clean loopback STS/IAM with one IAM user and a virtual MFA device."""
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    ).read()
+    return awsenv.seed_account(moto_endpoint)
+
+
+@pytest.fixture
+def aws(isolated_home, sts, moto_endpoint):
+    """A throw-away AWS home with the plugin enabled, and a way to run ``aws``."""
+    return awsenv.AwsHome(isolated_home, moto_endpoint, sts)

@@ -1,0 +1,874 @@
+"""The only code that writes AWS INI files: credentials, config and ``cli/alias``.
+
+Every edit follows the same rules, because a damaged credentials file breaks
+every AWS tool on the machine, not just this one:
+
+* **Lossless.**  The file is parsed exactly as botocore parses it
+  (``configparser.RawConfigParser`` with its default, strict settings), and
+  only the lines of the target section(s) are touched; every other byte is
+  copied through unchanged - comments, blank lines, odd spacing, CRLF, a
+  missing final newline, non-ASCII text.  Before anything is written, the new
+  text is parsed again and compared with the old one: every other section
+  must read exactly as before, or nothing is written.
+* **Refusing.**  A file botocore cannot parse is never rewritten, and a
+  section holding credentials that mfa-switch did not write is never
+  overwritten.
+* **Atomic and durable.**  New content goes to a temporary file next to the
+  real (symlink-resolved) file, is fsynced, gets mode 0600 and is renamed
+  over the old file; the folder is fsynced afterwards.  A crash at any moment
+  leaves the old or the new file, never a mix.
+* **Serialized.**  Writers take an exclusive ``flock`` on ``<file>.lock``
+  and do the whole read-modify-write under it, so concurrent runs writing
+  different sections all land.
+
+Reading profiles for any other purpose goes through the botocore session;
+:func:`read_sections` exists for the writers' own checks and for tests.
+"""
+
+import configparser
+import contextlib
+import errno
+import fcntl
+import io
+import os
+import re
+import stat
+import tempfile
+import time
+
+from awscli_mfa_plugin import errors
+
+MANAGED_KEY = "managed_by"
+MANAGED_VALUE = "mfa-switch"
+CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+
+#: Seconds to wait for another writer's lock before giving up with a sentence.
+LOCK_TIMEOUT = 30.0
+
+# botocore still reads the legacy ``aws_security_token`` and prefers it over
+# ``aws_session_token``; a stale one left in a section we manage would shadow
+# the token we write, and one in a section we do not manage is a credential
+# that is not ours to overwrite.
+_LEGACY_TOKEN_KEY = "aws_security_token"
+_UNMARKED_REFUSAL_KEYS = CREDENTIAL_KEYS + (_LEGACY_TOKEN_KEY,)
+
+# How often the whole read-modify-write is retried when the file changes
+# under us (a writer that does not take our lock, e.g. ``aws configure set``).
+_MAX_ATTEMPTS = 5
+
+# Use configparser's own patterns so that "what is a header / an option" is
+# decided by the same code botocore relies on.
+_SECTCRE = configparser.RawConfigParser.SECTCRE
+_OPTCRE = configparser.RawConfigParser.OPTCRE
+_NONSPACECRE = configparser.RawConfigParser.NONSPACECRE
+_COMMENT_PREFIXES = ("#", ";")
+# configparser folds a ``[DEFAULT]`` section into every other section.
+_DEFAULT_SECTION = configparser.DEFAULTSECT
+
+# Python opens text files with universal newlines, so for configparser (and
+# hence botocore) "\r\n", a lone "\r" and "\n" all end a line.
+_EOL_RE = re.compile(r"\r\n|\r|\n")
+
+# Characters that would change how a key line is read back: delimiters,
+# whitespace, and leading characters that make the line a comment or header.
+_BAD_KEY_RE = re.compile(r"[=:\s\[\]]|^[#;]")
+
+_TEMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(real_path):
+    # Hidden, named after the file and this tool, so a stray one (left by a
+    # SIGKILL) is recognisable and can be swept up by the next writer.
+    return "." + os.path.basename(real_path) + ".mfa-switch-"
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+def store_credentials(path, sections):
+    """Write temporary credentials into sections of the shared credentials file.
+
+    All sections are written in one locked, atomic write.  ``sections`` maps a
+    section name as it appears in the credentials file (``"dev"``, no
+    ``profile`` prefix) to the keys to set; ``managed_by = mfa-switch`` is
+    added to each.  Keys of those sections that are not being set (such as
+    ``region``) and comments inside them are kept; keys being set are
+    replaced where they stand; a section that does not exist yet is appended
+    at the end of the file.  A stale legacy ``aws_security_token`` is removed
+    from the sections written, because botocore would prefer it over the new
+    ``aws_session_token``.
+
+    Example::
+
+        >>> store_credentials(credentials_path, {       # doctest: +SKIP
+        ...     "dev": {
+        ...         "aws_access_key_id": "ASIA...",
+        ...         "aws_secret_access_key": "...",
+        ...         "aws_session_token": "...",
+        ...         "expiration": "2026-11-27T14:00:00Z",
+        ...     },
+        ... })
+
+    turns a file holding only ``[default]`` long-term keys into one that ends
+    with::
+
+        [dev]
+        managed_by = mfa-switch
+        aws_access_key_id = ASIA...
+        aws_secret_access_key = ...
+        aws_session_token = ...
+        expiration = 2026-11-27T14:00:00Z
+
+    ``path`` may be missing (it is created 0600, its folder 0700) or a
+    symlink (its target is updated).  ``~`` is not expanded: pass the path
+    botocore would use.
+
+    Raises :class:`errors.UnmanagedSectionError` if a target section holds
+    credentials but not the marker, :class:`errors.UnparsableFileError` if
+    botocore could not parse the file, :class:`errors.UsageError` for a
+    value with a line break (or an unusable key or section name, or
+    ``DEFAULT``, whose keys configparser copies into every profile), and :class:`errors.CredentialsFileError` if the
+    file cannot be written or the lock cannot be had.  On any error the file
+    is left byte for byte as it was.
+    """
+    edits = {}
+    for name, values in sections.items():
+        _check_section_name(name)
+        wanted = _check_values({MANAGED_KEY: MANAGED_VALUE})
+        for lowered, pair in _check_values(values).items():
+            if lowered != MANAGED_KEY:  # the marker is ours to write
+                wanted[lowered] = pair
+        edits[name] = (wanted, frozenset([_LEGACY_TOKEN_KEY]))
+    if not edits:
+        return
+
+    def transform(text, view, real, dry_run=False):
+        document = _Document(text)
+        for name in edits:  # check every target before changing any
+            section = document.section(name)
+            if section is not None:
+                _refuse_unmanaged(section, real)
+        return document.apply(edits, view, real)
+
+    _edit(path, transform)
+
+
+def update_section(path, section_header, values, remove=(), check=None, *, subsections=True):
+    """Set and remove keys in one section of a config or alias file, losslessly.
+
+    ``section_header`` is the literal text between the brackets:
+    ``"profile dev"``, ``"plugins"``, ``"toplevel"``.  Each key in
+    ``values`` replaces the existing line for that key where it stands
+    (keys compare case-insensitively, as configparser folds them) or is
+    appended after the section's last key line; a line whose value is
+    already the wanted one is left exactly as written.  Keys in ``remove``
+    are deleted, with any continuation lines.  A missing section is appended
+    at the end of the file (unless there is nothing to set).
+
+    ``check``, if given, is called under the lock with the file's current
+    sections (``{section: {key: value}}``, as :func:`read_sections` returns
+    them) before anything is written, and may raise to abort.
+
+    Returns ``True`` if the file was rewritten, ``False`` if it already said
+    all that, in which case it is not touched at all.
+
+    Example: with ``~/.aws/config`` holding ``[plugins]`` and a comment,
+    ``update_section(config, "plugins", {"mfa_switch": "awscli_mfa_plugin"})``
+    returns ``True`` and adds ``mfa_switch = awscli_mfa_plugin`` after the
+    section's last key; a second identical call returns ``False``.
+
+    ``subsections`` says how the file's readers parse it.  botocore reads
+    the config and credentials files with indented sub-blocks (``s3 =``
+    followed by ``key = value`` lines) and rejects other indented blocks; the
+    AWS CLI reads ``~/.aws/cli/alias`` with ``parse_subsections=False``, so
+    multi-line aliases (``name =`` then indented shell) are valid there.
+    Pass ``subsections=False`` for the alias file.
+
+    Same rules and errors as :func:`store_credentials` (atomic, locked,
+    symlinks followed, new files 0600), except that no marker is involved.
+    """
+    _check_section_name(section_header)
+    wanted = _check_values(values)
+    removing = set()
+    for key in remove:
+        _check_key(key)
+        lowered = key.lower()
+        if lowered in wanted:
+            raise errors.UsageError(
+                "The key {} cannot be both set and removed.".format(key)
+            )
+        removing.add(lowered)
+    edits = {section_header: (wanted, frozenset(removing))}
+
+    def transform(text, view, real, dry_run=False):
+        if check is not None and not dry_run:
+            check(_copy_view(view[0]))
+        return _Document(text).apply(edits, view, real, subsections)
+
+    return _edit(path, transform, subsections)
+
+
+def read_sections(path, *, subsections=True):
+    """Parse an INI file the way botocore does: ``{section: {key: value}}``.
+
+    A missing file gives ``{}``.  Keys are lower-cased and values stripped,
+    as configparser does; a ``[DEFAULT]`` section's keys appear in every
+    section and ``DEFAULT`` itself is not listed, exactly as botocore sees
+    it.  Indented sub-blocks (``s3 =`` followed by indented lines) are
+    returned as their raw text, not as a nested dict.
+
+    Example: a file holding ``[dev]\\nregion = eu-west-1\\n`` gives
+    ``{"dev": {"region": "eu-west-1"}}``.
+
+    Raises :class:`errors.UnparsableFileError` where botocore would raise
+    ``ConfigParseError`` (with ``subsections=False``, where the AWS CLI's
+    alias loader would), and :class:`errors.CredentialsFileError` if the
+    file cannot be read.
+    """
+    real = _resolve(path)
+    data, _ = _read_file(real)
+    if data is None:
+        return {}
+    view, _ = _botocore_view(_decode(data, real), real, subsections)
+    return view
+
+
+# --------------------------------------------------------------------------
+# Validation of what callers ask us to write
+# --------------------------------------------------------------------------
+
+
+def _has_line_break(text):
+    # str.splitlines knows every character some reader might treat as a line
+    # break (\v, \f, \x1c, \u2028...); none belongs in a one-line value.
+    return len(("x" + text + "x").splitlines()) != 1
+
+
+def _check_section_name(name):
+    if not isinstance(name, str):
+        raise TypeError("section names must be str, not {}".format(type(name).__name__))
+    if not name or _has_line_break(name):
+        raise errors.UsageError(
+            "{!r} cannot be used as a section name.".format(name)
+        )
+    if name == _DEFAULT_SECTION:
+        # configparser copies [DEFAULT]'s keys into every section: writing
+        # there would change every profile at once.
+        raise errors.UsageError(
+            "mfa-switch does not write to the [{}] section, whose keys apply "
+            "to every profile; choose another profile name.".format(name)
+        )
+
+
+def _check_key(key):
+    if not isinstance(key, str):
+        raise TypeError("keys must be str, not {}".format(type(key).__name__))
+    if not key or _BAD_KEY_RE.search(key) or _has_line_break(key):
+        raise errors.UsageError("{!r} cannot be used as a key.".format(key))
+
+
+def _check_values(values):
+    """Validate ``values`` -> ``{lowered key: (key, stripped value)}``."""
+    checked = {}
+    for key, value in values.items():
+        _check_key(key)
+        if not isinstance(value, str):
+            # Never show the value: it may be a secret.
+            raise TypeError("the value for {} must be str".format(key))
+        if _has_line_break(value):
+            raise errors.UsageError(
+                "The value for {} contains a line break, which cannot be "
+                "written on one line of an INI file.".format(key)
+            )
+        lowered = key.lower()
+        if lowered in checked:
+            raise errors.UsageError(
+                "The key {} is given twice (keys ignore case).".format(key)
+            )
+        # configparser strips surrounding whitespace on reading anyway.
+        checked[lowered] = (key, value.strip())
+    return checked
+
+
+def _refuse_unmanaged(section, real):
+    own = section.own_values()
+    if own.get(MANAGED_KEY) == MANAGED_VALUE:
+        return
+    if any(key in own for key in _UNMARKED_REFUSAL_KEYS):
+        raise errors.UnmanagedSectionError(
+            "The section [{name}] in {path} holds credentials that mfa-switch "
+            "did not write (long-term keys?), so it will not overwrite them: "
+            "use --target-profile to write the temporary credentials under "
+            "another name, or move those keys to another section (for example "
+            "[{name}-long-term]) and set mfa_source_profile to that name.".format(
+                name=section.name, path=real
+            )
+        )
+
+
+# --------------------------------------------------------------------------
+# Parsing: botocore's view, and the line structure we edit
+# --------------------------------------------------------------------------
+
+
+def _decode(data, real):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.UnparsableFileError(
+            "{} cannot be parsed: it is not valid UTF-8 (byte {}). mfa-switch "
+            "never rewrites a file it cannot parse; re-save it as UTF-8 and "
+            "try again.".format(real, exc.start)
+        ) from None
+    if text.startswith("\ufeff"):
+        # botocore reads the mark as part of the first line and fails, so
+        # the file is already unusable; say why in plain words.
+        raise errors.UnparsableFileError(
+            "{} cannot be parsed: it starts with a byte-order mark, which "
+            "botocore cannot read. mfa-switch never rewrites a file it cannot "
+            "parse; re-save it as UTF-8 without BOM and try again.".format(real)
+        )
+    return text
+
+
+def _describe_parse_error(exc):
+    # configparser's own messages quote the offending line, which may well
+    # hold a secret; build a sentence from line numbers and names only.
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return "line {} comes before any [section] header".format(exc.lineno)
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return "the section [{}] appears twice (line {})".format(exc.section, exc.lineno)
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return "a key appears twice in the section [{}] (line {})".format(
+            exc.section, exc.lineno
+        )
+    if isinstance(exc, configparser.ParsingError):
+        numbers = [str(lineno) for lineno, _ in exc.errors]
+        if len(numbers) == 1:
+            return "line {} is not a [section] header, a key = value line or a comment".format(
+                numbers[0]
+            )
+        shown = ", ".join(numbers[:5]) + (" ..." if len(numbers) > 5 else "")
+        return "lines {} are not [section] headers, key = value lines or comments".format(shown)
+    return "it is not a valid INI file"
+
+
+def _botocore_view(text, real, subsections=True):
+    """``({section: {key: value}}, defaults)`` as botocore reads ``text``.
+
+    Mirrors botocore.configloader.raw_config_parse: a default
+    RawConfigParser reading through universal newlines, then (unless
+    ``subsections`` is false) the check that indented sub-blocks are
+    ``key = value`` lines.
+    """
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_file(io.StringIO(text, newline=None), source=real)
+    except configparser.Error as exc:
+        raise errors.UnparsableFileError(
+            "{} cannot be parsed: {}. mfa-switch never rewrites a file it "
+            "cannot parse; fix it and try again.".format(real, _describe_parse_error(exc))
+        ) from None
+    view = {}
+    for section in parser.sections():
+        view[section] = {}
+        for option in parser.options(section):
+            value = parser.get(section, option)
+            if subsections and value.startswith("\n") and not _nested_ok(value):
+                raise errors.UnparsableFileError(
+                    "{} cannot be parsed: the indented lines under a key in the "
+                    "section [{}] are not all key = value lines. mfa-switch "
+                    "never rewrites a file it cannot parse; fix it and try "
+                    "again.".format(real, section)
+                )
+            view[section][option] = value
+    return view, dict(parser.defaults())
+
+
+def _nested_ok(value):
+    # botocore.configloader._parse_nested: every non-blank line needs an "=".
+    for line in value.splitlines():
+        line = line.strip()
+        if line and "=" not in line:
+            return False
+    return True
+
+
+def _copy_view(view):
+    return {section: dict(keys) for section, keys in view.items()}
+
+
+class _Option:
+    """One ``key = value`` line and its continuation lines."""
+
+    __slots__ = ("key", "start", "end", "continuations", "indent", "value_lines")
+
+    def __init__(self, key, start, indent, value):
+        self.key = key  # lower-cased, as configparser's optionxform does
+        self.start = start  # index of the key line
+        self.end = start + 1  # one past the last continuation line
+        self.continuations = []
+        self.indent = indent  # the key line's leading whitespace, verbatim
+        self.value_lines = [value]
+
+    @property
+    def value(self):
+        return "\n".join(self.value_lines).rstrip()
+
+
+class _Section:
+    __slots__ = ("name", "header", "end", "options")
+
+    def __init__(self, name, header):
+        self.name = name
+        self.header = header  # index of the [header] line
+        self.end = None  # index of the next header line, or len(lines)
+        self.options = []
+
+    def own_values(self):
+        return {option.key: option.value for option in self.options}
+
+
+class _Document:
+    """The file as lines, with where each section and key line is.
+
+    The classification below is configparser's ``_read`` step for step
+    (comments, blank lines inside values, continuation by indentation,
+    headers), so that the lines we edit are the ones configparser would
+    read as that key.  It assumes the text already parsed without error.
+    """
+
+    def __init__(self, text):
+        self.lines = []  # each line with its own line ending, verbatim
+        position = 0
+        for match in _EOL_RE.finditer(text):
+            self.lines.append(text[position:match.end()])
+            position = match.end()
+        if position < len(text):
+            self.lines.append(text[position:])
+        self.eol = _dominant_eol(text)
+        self.sections = []
+        self._by_name = {}
+        self._scan()
+
+    def _scan(self):
+        section = None
+        option = None
+        indent_level = 0
+        for index, line in enumerate(self.lines):
+            content = _strip_eol(line)
+            stripped = content.strip()
+            if not stripped or stripped.startswith(_COMMENT_PREFIXES):
+                # Blank lines belong to a running value (trailing ones are
+                # stripped at the end); comment lines are skipped.
+                if not stripped and option is not None:
+                    option.value_lines.append("")
+                continue
+            found = _NONSPACECRE.search(content)
+            indent = found.start() if found else 0
+            if option is not None and indent > indent_level:
+                option.value_lines.append(stripped)
+                option.continuations.append(index)
+                option.end = index + 1
+                continue
+            indent_level = indent
+            header = _SECTCRE.match(stripped)
+            if header:
+                if section is not None:
+                    section.end = index
+                section = _Section(header.group("header"), index)
+                self.sections.append(section)
+                # A repeated [DEFAULT] is legal; it is never a target.
+                self._by_name.setdefault(section.name, section)
+                option = None
+                continue
+            match = _OPTCRE.match(stripped)
+            if section is None or not match:  # pragma: no cover - parsed before
+                raise AssertionError("line {} does not parse".format(index + 1))
+            option = _Option(
+                match.group("option").rstrip().lower(),
+                index,
+                content[:indent],
+                match.group("value").strip(),
+            )
+            section.options.append(option)
+        if section is not None:
+            section.end = len(self.lines)
+
+    def section(self, name):
+        return self._by_name.get(name)
+
+    def apply(self, edits, view, real, subsections=True):
+        """Return the new text with ``edits`` applied, verified against botocore.
+
+        ``edits`` maps section name -> (``{lowered: (key, value)}``, keys to
+        remove).  Lines outside the edited sections are copied verbatim.
+        """
+        rewritten = {}
+        appended = []
+        for name, (wanted, removing) in edits.items():
+            section = self.section(name)
+            if section is not None:
+                rewritten[section.header] = (section, self._rewrite(section, wanted, removing))
+            elif wanted:
+                appended.append((name, wanted))
+
+        out = []
+        index = 0
+        while index < len(self.lines):
+            if index in rewritten:
+                section, new_lines = rewritten[index]
+                out.extend(new_lines)
+                index = section.end
+            else:
+                out.append(self.lines[index])
+                index += 1
+
+        for name, wanted in appended:
+            if out and not _has_eol(out[-1]):
+                out[-1] += self.eol  # the old last line gets its line end
+            if out and out[-1].strip():
+                out.append(self.eol)  # one blank line between sections
+            out.append("[" + name + "]" + self.eol)
+            out.extend(_key_line("", key, value, self.eol) for key, value in wanted.values())
+
+        new_text = "".join(out)
+        _verify(view, new_text, edits, real, subsections)
+        return new_text
+
+    def _rewrite(self, section, wanted, removing):
+        """The new lines of ``section``: header to just before the next header."""
+        replaced = {}
+        dropped = set()
+        present = set()
+        survivors = []
+        for option in section.options:
+            if option.key in wanted:
+                present.add(option.key)
+                survivors.append(option)
+                key, value = wanted[option.key]
+                if option.value != value:
+                    # Keep the line's indentation: it decides, for the lines
+                    # that follow, what counts as a continuation.
+                    line = self.lines[option.start]
+                    eol = line[len(_strip_eol(line)):]
+                    replaced[option.start] = _key_line(option.indent, key, value, eol)
+                    dropped.update(option.continuations)
+            elif option.key in removing:
+                dropped.add(option.start)
+                dropped.update(option.continuations)
+            else:
+                survivors.append(option)
+
+        missing = [pair for lowered, pair in wanted.items() if lowered not in present]
+        insert_at = None
+        if missing:
+            if survivors:
+                # After the last key's block.  Key lines in a section never
+                # indent further than the one before (that would make them
+                # continuations), and the next header is no deeper than the
+                # last key, so the last key's indentation is safe both for
+                # our lines and for what follows them.
+                insert_at = survivors[-1].end
+                indent = survivors[-1].indent
+            else:
+                # Right after the header and the comments hugging it.  Only
+                # blank and comment lines follow up to the next header; our
+                # lines must not be shallower than it, or it would be read as
+                # a continuation of our last value.
+                insert_at = section.header + 1
+                while insert_at < section.end and self.lines[insert_at].strip().startswith(
+                    _COMMENT_PREFIXES
+                ):
+                    insert_at += 1
+                indent = ""
+                if section.end < len(self.lines):
+                    following = self.lines[section.end]
+                    indent = following[: _NONSPACECRE.search(following).start()]
+            block = [_key_line(indent, key, value, self.eol) for key, value in missing]
+
+        out = []
+        for index in range(section.header, section.end):
+            if index == insert_at:
+                _extend_lines(out, block, self.eol)
+            if index in dropped:
+                continue
+            out.append(replaced.get(index, self.lines[index]))
+        if insert_at == section.end:
+            _extend_lines(out, block, self.eol)
+        return out
+
+
+def _strip_eol(line):
+    return line.rstrip("\r\n")
+
+
+def _has_eol(line):
+    return line.endswith(("\n", "\r"))
+
+
+def _extend_lines(out, block, eol):
+    if out and not _has_eol(out[-1]):
+        out[-1] += eol  # only the file's last line can lack one
+    out.extend(block)
+
+
+def _key_line(indent, key, value, eol):
+    return indent + key + (" = " + value if value else " =") + eol
+
+
+def _dominant_eol(text):
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    if crlf > lf and crlf >= cr:
+        return "\r\n"
+    if cr > lf and cr > crlf:
+        return "\r"
+    return "\n"
+
+
+def _verify(old_view, new_text, edits, real, subsections):
+    """Refuse to write unless botocore reads exactly the intended change.
+
+    This is the safety net under the line-level editing: every section we
+    did not target must read exactly as before, in the same order, and the
+    targets must hold what was asked.
+    """
+    old_sections, defaults = old_view
+    expected = _copy_view(old_sections)
+    for name, (wanted, removing) in edits.items():
+        if name not in expected:
+            if not wanted:
+                continue
+            expected[name] = dict(defaults)
+        keys = expected[name]
+        for lowered in removing:
+            if lowered in defaults:
+                keys[lowered] = defaults[lowered]
+            else:
+                keys.pop(lowered, None)
+        for lowered, (_, value) in wanted.items():
+            keys[lowered] = value
+    try:
+        new_sections, new_defaults = _botocore_view(new_text, real, subsections)
+    except errors.UnparsableFileError:
+        new_sections, new_defaults = None, None
+    if (
+        new_defaults != defaults
+        or new_sections != expected
+        or list(new_sections) != list(expected)
+    ):
+        raise errors.CredentialsFileError(
+            "mfa-switch could not edit {} without changing other entries, so "
+            "it left the file untouched; please report this.".format(real)
+        )
+
+
+# --------------------------------------------------------------------------
+# Files: resolving, locking, reading, atomic replacement
+# --------------------------------------------------------------------------
+
+
+def _resolve(path):
+    # Dotfiles setups symlink ~/.aws/credentials: edit the real file (and
+    # keep the link) by working next to the link's final target.
+    return os.path.realpath(os.fsdecode(os.fspath(path)))
+
+
+def _file_error(action, path, exc):
+    reason = exc.strerror or str(exc)
+    return errors.CredentialsFileError("Cannot {} {}: {}.".format(action, path, reason))
+
+
+def _make_private_dirs(folder):
+    missing = []
+    while folder and not os.path.isdir(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            continue  # another run made it first
+        except OSError as exc:
+            raise _file_error("create the folder", directory, exc) from None
+        os.chmod(directory, 0o700)  # whatever the umask says
+
+
+@contextlib.contextmanager
+def _locked(real):
+    """Hold an exclusive flock on ``<real>.lock`` for the duration.
+
+    The lock file is left in place: the kernel drops a flock when its holder
+    dies, so a leftover file never blocks anyone.  Locking a separate file
+    (not the data file) matters because the data file's inode is replaced on
+    every write.
+    """
+    lock_path = real + ".lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise _file_error("create the lock file", lock_path, exc) from None
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        pause = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise _file_error("lock", lock_path, exc) from None
+            if time.monotonic() >= deadline:
+                raise errors.CredentialsFileError(
+                    "Another program has held the lock on {} for {:g} seconds "
+                    "(another mfa-switch run?), so {} was not changed; try "
+                    "again when it has finished.".format(lock_path, LOCK_TIMEOUT, real)
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _signature(st):
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _read_file(real):
+    """``(bytes, stat)`` of the file, or ``(None, None)`` if it does not exist."""
+    try:
+        with open(real, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise errors.CredentialsFileError(
+                    "Cannot use {}: it is not a regular file.".format(real)
+                )
+            return handle.read(), st
+    except FileNotFoundError:
+        return None, None
+    except IsADirectoryError:
+        raise errors.CredentialsFileError(
+            "Cannot use {}: it is a folder.".format(real)
+        ) from None
+    except OSError as exc:
+        raise _file_error("read", real, exc) from None
+
+
+def _current_signature(real):
+    try:
+        return _signature(os.stat(real))
+    except FileNotFoundError:
+        return None
+
+
+def _sweep_stale_temps(folder, prefix):
+    # Temp files are only ever created under the lock, which we now hold:
+    # any left over belong to a writer that was killed mid-write.
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(_TEMP_SUFFIX):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _fsync_folder(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a folder; the rename stands
+    finally:
+        os.close(fd)
+
+
+def _replace_atomically(real, data, old_stat):
+    """Write ``data`` over ``real`` via a fsynced temp file and a rename.
+
+    Returns False (writing nothing) if the file changed since it was read,
+    so that the caller re-reads and does not lose that change.
+    """
+    folder = os.path.dirname(real)
+    prefix = _temp_prefix(real)
+    _sweep_stale_temps(folder, prefix)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=prefix, suffix=_TEMP_SUFFIX, dir=folder)
+    except OSError as exc:
+        raise _file_error("write a temporary file in", folder, exc) from None
+    try:
+        try:
+            with open(fd, "wb", closefd=True) as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+                if old_stat is None:
+                    mode = 0o600
+                else:
+                    # Keep the owner's bits; credentials are nobody else's.
+                    mode = stat.S_IMODE(old_stat.st_mode) & 0o700
+                    if (old_stat.st_uid, old_stat.st_gid) != (os.geteuid(), os.getegid()):
+                        # e.g. root in a container writing a mounted ~/.aws:
+                        # the file must stay its owner's.
+                        with contextlib.suppress(OSError):
+                            os.fchown(handle.fileno(), old_stat.st_uid, old_stat.st_gid)
+                os.fchmod(handle.fileno(), mode)
+            old_signature = None if old_stat is None else _signature(old_stat)
+            if _current_signature(real) != old_signature:
+                return False
+            os.replace(temp, real)
+        except OSError as exc:
+            raise _file_error("write", real, exc) from None
+        temp = None
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+    _fsync_folder(folder)
+    return True
+
+
+def _edit(path, transform, subsections=True):
+    """Run ``transform(text, view, real) -> new text`` under the lock and write.
+
+    ``transform`` is also called once with ``dry_run=True`` on an empty text
+    when the folder does not exist yet, outside the lock, to learn whether
+    anything needs creating at all.
+
+    Returns True if the file was rewritten, False if the new text is the
+    same as the old one (the file is then not touched).
+    """
+    real = _resolve(path)
+    folder = os.path.dirname(real)
+    if not os.path.isdir(folder):
+        # Learn whether there is anything to write (and let validation fail)
+        # before creating folders.
+        if transform("", ({}, {}), real, dry_run=True) == "":
+            return False
+        _make_private_dirs(folder)
+    with _locked(real):
+        for _ in range(_MAX_ATTEMPTS):
+            data, old_stat = _read_file(real)
+            text = "" if data is None else _decode(data, real)
+            view = _botocore_view(text, real, subsections)
+            new_text = transform(text, view, real)
+            if new_text == text:
+                return False
+            if _replace_atomically(real, new_text.encode("utf-8"), old_stat):
+                return True
+    raise errors.CredentialsFileError(
+        "{} kept changing while mfa-switch was writing it (another program "
+        "is editing it?), so it was left as it is; try again.".format(real)
+    )

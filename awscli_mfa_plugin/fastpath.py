@@ -1,0 +1,208 @@
+"""The ``credential_process`` answer from still-valid stored credentials, cheaply.
+
+An SDK runs its ``credential_process`` command for every new process
+(Terraform once per provider), so ``aws-mfa-switch --profile dev
+--credential-process`` must answer in a few dozen milliseconds when nothing
+needs renewing.  This module decides that with the standard library only
+(it never imports botocore, awscli or prompt_toolkit) and makes the same
+decision ``aws mfa-switch --credential-process`` makes: the same profile
+selection, the same recipe resolution, the same minimum remaining time.
+
+Whenever it is not sure - an option it does not know, a file it cannot
+parse, a recipe error, credentials too close to expiry - it answers
+nothing, and the caller runs the full command, which then renews the
+credentials or reports the problem in its usual words.
+"""
+import configparser
+import dataclasses
+import os
+from typing import Optional
+
+from awscli_mfa_plugin.errors import MfaSwitchError
+from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.stored import from_section
+
+#: Options that take a value and that this module understands.  The global
+#: ``--region`` and ``--endpoint-url`` change nothing about a stored answer.
+_VALUE_OPTIONS = {
+    "--profile": "profile",
+    "--target-profile": "target_profile",
+    "--min-remaining": "min_remaining",
+    "--region": None,
+    "--endpoint-url": None,
+}
+_PROCESS_FLAG = "--credential-process"
+
+#: botocore looks at these, in this order, when ``--profile`` is absent.
+_PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
+
+#: Until ``--min-remaining`` / ``mfa_min_remaining`` say otherwise.
+MIN_REMAINING_KEY = "mfa_min_remaining"
+DEFAULT_MIN_REMAINING = 300
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """What a ``--credential-process`` command line asks for."""
+
+    profile: Optional[str] = None
+    target_profile: Optional[str] = None
+    min_remaining: Optional[str] = None
+
+
+def parse_args(argv):
+    """The :class:`Request` in ``argv``, or ``None`` if this module can't serve it.
+
+    >>> parse_args(["--profile", "dev", "--credential-process"])
+    Request(profile='dev', target_profile=None, min_remaining=None)
+    >>> parse_args(["--profile=dev", "--credential-process", "--force"]) is None
+    True
+    >>> parse_args(["--profile", "dev"]) is None     # not credential_process
+    True
+    """
+    values = {}
+    process = False
+    args = iter(argv)
+    for arg in args:
+        if arg == _PROCESS_FLAG:
+            process = True
+            continue
+        name, equals, value = arg.partition("=")
+        if name not in _VALUE_OPTIONS:
+            return None
+        if not equals:
+            value = next(args, None)
+        # What argparse would refuse (a missing value) or could read
+        # differently (a value that looks like an option) goes the full way.
+        if not value or value.startswith("-"):
+            return None
+        if _VALUE_OPTIONS[name]:
+            values[_VALUE_OPTIONS[name]] = value  # the last one wins, as in argparse
+    return Request(**values) if process else None
+
+
+def selected_profile(request, environ):
+    """The profile botocore would select, or ``None`` when that is unclear."""
+    if request.profile is not None:
+        return request.profile
+    for name in _PROFILE_VARIABLES:
+        if name in environ:
+            return environ[name] or None
+    return "default"
+
+
+def file_path(environ, variable, default):
+    """Where botocore looks for a shared file, or ``None`` when unsure."""
+    raw = environ.get(variable, default)
+    # botocore also expands $VARIABLES when reading; leave those to it.
+    if not raw or "$" in raw:
+        return None
+    return os.path.expanduser(raw)
+
+
+def _parse(path):
+    """The sections of an INI file as botocore parses it (``{}`` if absent)."""
+    if not os.path.isfile(path):
+        return {}
+    parser = configparser.RawConfigParser()
+    with open(path, encoding="utf-8") as handle:
+        parser.read_file(handle)
+    return {
+        name: {key: _nested(value) for key, value in parser.items(name)}
+        for name in parser.sections()
+    }
+
+
+def _nested(value):
+    """An indented block as the dict botocore makes of it; ValueError if bad."""
+    if not value.startswith("\n"):
+        return value
+    parsed = {}
+    for line in value.splitlines():
+        if line.strip():
+            key, nested = line.split("=", 1)
+            parsed[key.strip()] = nested.strip()
+    return parsed
+
+
+def profile_map(config_path, credentials_path):
+    """Profiles by name, as ``session.full_config['profiles']`` has them.
+
+    Returns ``(profiles, credential_sections)``.  Config sections are
+    ``[default]`` and ``[profile NAME]``; sections of the credentials file
+    are profiles by their literal name, and their keys win.
+    Raises ``configparser.Error``, ``ValueError`` (which includes
+    ``UnicodeDecodeError``) or ``OSError`` where botocore would fail too.
+    """
+    profiles = {}
+    for name, values in _parse(config_path).items():
+        if name == "default":
+            profiles[name] = values
+        elif name.startswith("profile"):
+            parts = _split_section_name(name)
+            if len(parts) == 2:
+                profiles[parts[1]] = values
+    credential_sections = _parse(credentials_path)
+    for name, values in credential_sections.items():
+        profiles.setdefault(name, {}).update(values)
+    return profiles, credential_sections
+
+
+def _split_section_name(name):
+    if '"' not in name and "'" not in name and "\\" not in name:
+        return name.split()
+    import shlex  # only for quoted names, as botocore splits them
+
+    try:
+        return shlex.split(name)
+    except ValueError:
+        return []
+
+
+def min_remaining(flag_value, profile_config):
+    """Seconds that must be left: the flag, else the profile key, else 300.
+
+    ``None`` for a value that is not a whole number (the full command
+    reports it).
+    """
+    value = flag_value
+    if value is None:
+        value = (profile_config or {}).get(MIN_REMAINING_KEY)
+        if value is None or not str(value).strip():
+            return DEFAULT_MIN_REMAINING
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
+def answer(argv, env):
+    """Print the credential_process JSON if the stored credentials will do.
+
+    Returns ``True`` when it answered, ``False`` when the full command must
+    run instead.
+    """
+    request = parse_args(argv)
+    if request is None:
+        return False
+    profile = selected_profile(request, env.environ)
+    config_path = file_path(env.environ, "AWS_CONFIG_FILE", "~/.aws/config")
+    credentials_path = file_path(
+        env.environ, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+    if not (profile and config_path and credentials_path):
+        return False
+    try:
+        profiles, sections = profile_map(config_path, credentials_path)
+        recipe = resolve_recipe(
+            profiles, profile, Overrides(target_profile=request.target_profile))
+    except (OSError, ValueError, configparser.Error, MfaSwitchError):
+        return False
+    stored = from_section(sections.get(recipe.target_profile, {}))
+    minimum = min_remaining(request.min_remaining, profiles.get(profile))
+    if stored is None or minimum is None:
+        return False
+    if stored.seconds_left(env.now()) <= minimum:
+        return False
+    env.stdout.write(stored.process_json() + "\n")
+    env.stdout.flush()
+    return True

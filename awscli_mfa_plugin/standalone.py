@@ -1,0 +1,66 @@
+"""``aws-mfa-switch``: the same command for people who don't register the plugin.
+
+It takes exactly the options of ``aws mfa-switch``, and runs it through the
+AWS CLI's own driver, so help pages, global flags, errors and exit statuses
+are the CLI's.  The one shortcut is for ``credential_process``: an SDK runs
+that command for every new process, so when the stored credentials are
+still valid the answer comes from the credentials file alone, with the
+standard library, without importing botocore, awscli or prompt_toolkit::
+
+    [profile dev-process]
+    credential_process = aws-mfa-switch --profile dev --credential-process
+
+Everything else, including a refresh (which asks for a code on the
+controlling terminal), takes the full way.
+"""
+import os
+import sys
+
+from awscli_mfa_plugin import COMMAND_NAME, fastpath
+from awscli_mfa_plugin.errors import ExitCode
+
+
+def main(argv=None, env=None):
+    """Console entry point; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if env is None:
+        from awscli_mfa_plugin.environment import Environment
+
+        env = Environment.from_process()
+    if fastpath.answer(argv, env):
+        return 0
+    return run_command(argv)
+
+
+def run_command(argv):
+    """Run ``aws mfa-switch *argv`` in this process, plugin enabled or not."""
+    # The same fix-up the ``aws`` script makes before importing the CLI.
+    if os.environ.get("LC_CTYPE", "") == "UTF-8":
+        os.environ["LC_CTYPE"] = "en_US.UTF-8"
+    # awscli first: importing it makes ``botocore`` mean the CLI's own copy.
+    import awscli.clidriver
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        driver = awscli.clidriver.create_clidriver()
+    except BotoCoreError as error:
+        # e.g. an unparsable config file: ``aws`` shows a traceback here,
+        # botocore's message names the file and nothing of its content.
+        sys.stderr.write(f"The AWS CLI could not start: {error}\n")
+        return ExitCode.CONFIG
+    driver.session.register("building-command-table.main", _ensure_command)
+    status = driver.main([COMMAND_NAME, *argv])
+    awscli.clidriver.HISTORY_RECORDER.record("CLI_RC", status, "CLI")
+    return status
+
+
+def _ensure_command(command_table, session, **kwargs):
+    """Add ``mfa-switch`` unless the config already enabled the plugin."""
+    import awscli_mfa_plugin
+
+    if COMMAND_NAME not in command_table:
+        awscli_mfa_plugin._add_command(command_table, session)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

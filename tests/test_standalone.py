@@ -1,0 +1,169 @@
+"""``aws-mfa-switch``: the standalone command and its credential_process fast path."""
+import configparser
+import json
+import subprocess
+import sys
+
+from tests.awsenv import BIN
+from tests.test_plugin import plain
+
+STANDALONE = str(BIN / "aws-mfa-switch")
+HEAVY = ("botocore", "awscli", "prompt_toolkit")
+
+
+def run_standalone(aws, *args, env=None, input=""):
+    return subprocess.run([STANDALONE, *args], input=input, capture_output=True,
+                          text=True, env=env or aws.env(), timeout=120)
+
+
+def switch(aws, profile="dev"):
+    result = aws.run("mfa-switch", "--profile", profile, "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+
+
+def stored_section(aws, name="dev"):
+    parser = configparser.RawConfigParser()
+    parser.read(aws.credentials)
+    return dict(parser.items(name))
+
+
+def modules_after_main(aws, *args, env=None):
+    """Run ``standalone.main(args)`` in a fresh interpreter.
+
+    Returns (exit status, stdout, the heavy top-level packages it imported).
+    """
+    code = (
+        "import json, sys\n"
+        "from awscli_mfa_plugin import standalone\n"
+        f"status = standalone.main({list(args)!r})\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})\n"
+        "print(json.dumps({'status': status, 'heavy': heavy}), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, env=env or aws.env(), timeout=120)
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    return report["status"], result.stdout, report["heavy"]
+
+
+class TestFastPath:
+    def test_a_real_aws_call_uses_it_as_credential_process(self, aws):
+        switch(aws)
+        with aws.config.open("a") as config:
+            config.write(
+                "\n[profile via-process]\n"
+                f"credential_process = {STANDALONE} --profile dev "
+                "--credential-process\n"
+                "region = eu-west-1\n")
+        result = aws.run("sts", "get-caller-identity", "--profile", "via-process")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["Arn"].endswith(
+            ":assumed-role/AccessToTestDev/alice")
+
+    def test_prints_version_1_json_of_the_stored_credentials(self, aws):
+        switch(aws)
+        section = stored_section(aws)
+        result = run_standalone(aws, "--profile", "dev", "--credential-process")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {
+            "Version": 1,
+            "AccessKeyId": section["aws_access_key_id"],
+            "SecretAccessKey": section["aws_secret_access_key"],
+            "SessionToken": section["aws_session_token"],
+            "Expiration": section["expiration"],
+        }
+
+    def test_imports_no_botocore_awscli_or_prompt_toolkit(self, aws):
+        switch(aws)
+        status, out, heavy = modules_after_main(
+            aws, "--profile", "dev", "--credential-process")
+        assert (status, heavy) == (0, [])
+        assert json.loads(out)["Version"] == 1
+
+    def test_profile_from_the_environment_and_target_profile(self, aws):
+        result = aws.run("mfa-switch", "--profile", "dev", "--token-code",
+                         aws.code(), "--target-profile", "dev-session")
+        assert result.returncode == 0, result.stderr
+        env = aws.env(AWS_PROFILE="dev")
+        status, out, heavy = modules_after_main(
+            aws, "--target-profile", "dev-session", "--credential-process",
+            env=env)
+        assert (status, heavy) == (0, [])
+        assert json.loads(out)["AccessKeyId"] == \
+            stored_section(aws, "dev-session")["aws_access_key_id"]
+
+    def test_credentials_file_variable_is_honoured(self, aws, tmp_path):
+        creds = tmp_path / "elsewhere"
+        aws.credentials.rename(creds)
+        env = aws.env(AWS_SHARED_CREDENTIALS_FILE=str(creds))
+        result = aws.run("mfa-switch", "--profile", "dev", "--token-code",
+                         aws.code(), env=env)
+        assert result.returncode == 0, result.stderr
+        status, out, heavy = modules_after_main(
+            aws, "--profile", "dev", "--credential-process", env=env)
+        assert (status, heavy) == (0, [])
+
+
+class TestFullPath:
+    """What the fast path cannot answer runs ``aws mfa-switch`` itself."""
+
+    def test_nothing_stored_loads_the_cli(self, aws):
+        _, out, heavy = modules_after_main(
+            aws, "--profile", "dev", "--credential-process")
+        assert "awscli" in heavy
+
+    def test_too_little_time_left_loads_the_cli(self, aws):
+        switch(aws)
+        _, _, heavy = modules_after_main(
+            aws, "--profile", "dev", "--credential-process",
+            "--min-remaining", "7200")
+        assert "awscli" in heavy
+
+    def test_an_option_it_does_not_know_loads_the_cli(self, aws):
+        switch(aws)
+        _, _, heavy = modules_after_main(
+            aws, "--profile", "dev", "--credential-process", "--debug")
+        assert "awscli" in heavy
+
+    def test_switches_without_the_plugin_enabled(self, aws):
+        aws.config.write_text(aws.config.read_text().replace(
+            "[plugins]\nmfa_switch = awscli_mfa_plugin\n", ""))
+        assert "plugins" not in aws.config.read_text()
+        result = run_standalone(aws, "--profile", "dev",
+                                "--token-code", aws.code())
+        assert result.returncode == 0, result.stderr
+        assert "assumed-role/AccessToTestDev/alice" in result.stderr
+        assert result.stdout == ""
+        who = aws.run("sts", "get-caller-identity", "--profile", "dev")
+        assert json.loads(who.stdout)["Arn"].endswith(
+            ":assumed-role/AccessToTestDev/alice")
+
+    def test_works_with_the_plugin_enabled_too(self, aws):
+        result = run_standalone(aws, "--profile", "dev",
+                                "--token-code", aws.code())
+        assert result.returncode == 0, result.stderr
+        assert stored_section(aws)["managed_by"] == "mfa-switch"
+
+    def test_errors_are_those_of_aws_mfa_switch(self, aws):
+        args = ("--profile", "nosuch", "--token-code", "123456")
+        ours = run_standalone(aws, *args)
+        theirs = aws.run("mfa-switch", *args)
+        assert ours.returncode == theirs.returncode != 0
+        assert ours.stderr == theirs.stderr
+        assert "nosuch" in ours.stderr and "Traceback" not in ours.stderr
+
+    def test_help_is_the_cli_man_page(self, aws):
+        result = run_standalone(aws, "help",
+                                env=aws.env(PAGER="cat", MANPAGER="cat"))
+        assert result.returncode == 0, result.stderr
+        text = plain(result.stdout)
+        for option in ("--role-arn", "--token-code", "--target-profile"):
+            assert option in text
+
+    def test_an_unparsable_config_is_one_sentence(self, aws):
+        aws.config.write_text("[default]\nregion = eu-west-1\ngarbage line\n")
+        result = run_standalone(aws, "--profile", "dev",
+                                "--token-code", "123456")
+        assert result.returncode != 0
+        assert "Traceback" not in result.stderr
+        assert result.stderr.count("\n") == 1
+        assert "garbage" not in result.stderr

@@ -1,4 +1,5 @@
 """Registration: lazy, harmless to other commands, and a real help page."""
+import json
 import re
 import subprocess
 import sys
@@ -61,3 +62,23 @@ def test_without_the_plugin_there_is_no_command(aws):
     result = aws.run("mfa-switch", "--profile", "dev", "--token-code", "123456")
     assert result.returncode != 0
     assert "Invalid choice" in result.stderr or "invalid choice" in result.stderr
+
+
+def test_an_unrelated_command_run_by_the_cli_loads_nothing_of_ours(aws):
+    """A whole ``aws sts get-caller-identity`` with the plugin enabled: only
+    the registration module of the package may be imported."""
+    code = (
+        "import json, sys\n"
+        "import awscli.clidriver\n"
+        "status = awscli.clidriver.create_clidriver().main("
+        "['sts', 'get-caller-identity'])\n"
+        "loaded = sorted(m for m in sys.modules\n"
+        "    if m.split('.')[0] in ('awscli_mfa_plugin', 'prompt_toolkit'))\n"
+        "print(json.dumps({'status': status, 'loaded': loaded}),"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, env=aws.env(), timeout=120)
+    assert aws.account.user_arn in result.stdout, result.stderr
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    assert report == {"status": 0, "loaded": ["awscli_mfa_plugin"]}

@@ -8,7 +8,7 @@ import os
 
 from awscli.customizations.commands import BasicCommand
 
-from awscli_mfa_plugin import inifile
+from awscli_mfa_plugin import inifile, sourcesession
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     Cancelled,
@@ -193,8 +193,7 @@ class MfaSwitchCommand(BasicCommand):
         CLI's session is bound to the selected profile, whose credentials
         are the very ones being replaced.
         """
-        source = self._session.__class__(profile=recipe.source_profile)
-        source.user_agent_extra = self._session.user_agent_extra
+        source = sourcesession.for_profile(self._session, recipe.source_profile)
         # --region and the environment first, then the selected profile's
         # region, as botocore would; asked without the config file because
         # the selected profile may not exist yet (flags can describe it).

@@ -355,14 +355,31 @@ def _describe_parse_error(exc):
     return "it is not a valid INI file"
 
 
+# The last text parsed and what botocore reads in it.  A switch parses the
+# same text twice: to refuse an unmanaged section before asking for a code,
+# and under the lock before writing; with thousands of profiles one parse
+# takes longer than the STS call.
+_last_view = None
+
+
 def _botocore_view(text, real, subsections=True):
     """``({section: {key: value}}, defaults)`` as botocore reads ``text``.
 
     Mirrors botocore.configloader.raw_config_parse: a default
     RawConfigParser reading through universal newlines, then (unless
     ``subsections`` is false) the check that indented sub-blocks are
-    ``key = value`` lines.
+    ``key = value`` lines.  Callers get their own copy to change.
     """
+    global _last_view
+    if _last_view is not None and _last_view[:2] == (subsections, text):
+        sections, defaults = _last_view[2]
+        return _copy_view(sections), dict(defaults)
+    view, defaults = _parse_view(text, real, subsections)
+    _last_view = (subsections, text, (_copy_view(view), dict(defaults)))
+    return view, defaults
+
+
+def _parse_view(text, real, subsections):
     parser = configparser.RawConfigParser()
     try:
         parser.read_file(io.StringIO(text, newline=None), source=real)

@@ -28,7 +28,6 @@ Reading profiles for any other purpose goes through the botocore session;
 import configparser
 import contextlib
 import errno
-import fcntl
 import io
 import os
 import re
@@ -37,6 +36,11 @@ import tempfile
 import time
 
 from awscli_mfa_plugin import errors
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock; _locked says so in a sentence
+    fcntl = None
 
 MANAGED_KEY = "managed_by"
 MANAGED_VALUE = "mfa-switch"
@@ -711,6 +715,11 @@ def _locked(real):
     every write.
     """
     lock_path = real + ".lock"
+    if fcntl is None:
+        raise errors.CredentialsFileError(
+            "mfa-switch cannot lock files on this system yet, so it does not "
+            "write {}.".format(real)
+        )
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
@@ -745,8 +754,10 @@ def _signature(st):
 def _read_file(real):
     """``(bytes, stat)`` of the file, or ``(None, None)`` if it does not exist."""
     try:
-        with open(real, "rb") as handle:
-            st = os.fstat(handle.fileno())
+        # O_NONBLOCK: a FIFO in the file's place must not hang us on open.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise errors.CredentialsFileError(
                     "Cannot use {}: it is not a regular file.".format(real)

@@ -1006,6 +1006,14 @@ class TestFilesystem:
         assert stat.S_IMODE(real.parent.stat().st_mode) == 0o700
         assert botocore_reads(real)["dev"]["aws_session_token"] == "token-chain"
 
+    def test_something_else_in_the_files_place(self, tmp_path):
+        """A FIFO where the file should be is refused at once, not waited on."""
+        path = tmp_path / "credentials"
+        os.mkfifo(path)
+        with pytest.raises(errors.CredentialsFileError, match="not a regular file"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
     def test_no_temp_files_after_success(self, tmp_path):
         """A normal write leaves only the file and its lock file."""
         path = tmp_path / "credentials"
@@ -1136,6 +1144,15 @@ class TestConcurrency:
         inifile.store_credentials(path, {"dev": new_credentials("after")})
         assert time.monotonic() - started < 1
         assert botocore_reads(path)["dev"]["aws_session_token"] == "token-after"
+
+    def test_no_flock_is_a_sentence_not_a_traceback(self, tmp_path, monkeypatch):
+        """Where fcntl is missing (Windows), writing stops with a CredentialsFileError."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        monkeypatch.setattr(inifile, "fcntl", None)
+        with pytest.raises(errors.CredentialsFileError, match="cannot lock"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == b"[default]\n"
 
     def test_leftover_lock_file_does_not_block(self, tmp_path, monkeypatch):
         """A lock file left behind (nobody holding it) is simply reused."""

@@ -824,7 +824,6 @@ def _replace_atomically(real, data, old_stat):
             with open(fd, "wb", closefd=True) as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
                 if old_stat is None:
                     mode = 0o600
                 else:
@@ -836,6 +835,9 @@ def _replace_atomically(real, data, old_stat):
                         with contextlib.suppress(OSError):
                             os.fchown(handle.fileno(), old_stat.st_uid, old_stat.st_gid)
                 os.fchmod(handle.fileno(), mode)
+                # Last, so that content, mode and owner are all on disk
+                # before the rename makes them the real file.
+                os.fsync(handle.fileno())
             old_signature = None if old_stat is None else _signature(old_stat)
             if _current_signature(real) != old_signature:
                 return False

@@ -33,6 +33,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 OWNED_SECRET_KEYS = inifile.CREDENTIAL_KEYS + ("aws_security_token",)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def no_real_aws_folder(tmp_path_factory):
+    """Point HOME and the AWS file variables at a scratch folder, for this
+    process and every child it starts, so that no slip can reach ~/.aws."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-credentials"))
+        patch.setenv("AWS_CONFIG_FILE", str(home / "no-config"))
+        yield
+    assert not (home / ".aws").exists()
+
+
 def new_credentials(tag="new"):
     """A fresh set of temporary credentials whose values say where they came from."""
     return {

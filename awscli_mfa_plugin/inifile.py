@@ -239,6 +239,26 @@ def read_sections(path, *, subsections=True):
     return view
 
 
+def check_credentials_targets(path, names):
+    """Raise what :func:`store_credentials` would raise for ``names``, writing nothing.
+
+    Lets the command refuse a section it must not overwrite (or a file it
+    must not rewrite) before it asks anyone for a code; the write itself
+    checks again under the lock.
+    """
+    real = _resolve(path)
+    data, _ = _read_file(real)
+    if data is None:
+        return
+    text = _decode(data, real)
+    _botocore_view(text, real)  # UnparsableFileError, as on writing
+    document = _Document(text)
+    for name in names:
+        section = document.section(name)
+        if section is not None:
+            _refuse_unmanaged(section, real)
+
+
 # --------------------------------------------------------------------------
 # Validation of what callers ask us to write
 # --------------------------------------------------------------------------

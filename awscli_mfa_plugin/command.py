@@ -16,7 +16,6 @@ from awscli_mfa_plugin.errors import (
     MfaSwitchError,
     RecipeError,
     ShadowedProfileError,
-    UnmanagedSectionError,
 )
 from awscli_mfa_plugin.prompt import TerminalPrompter, obtain_code
 from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
@@ -166,7 +165,7 @@ class MfaSwitchCommand(BasicCommand):
         _check_target(profiles, recipe.target_profile)
         path = self._credentials_path()
         # Refuse before asking for a code; the write re-checks under its lock.
-        _check_section_is_ours(inifile.read_sections(path), recipe.target_profile)
+        inifile.check_credentials_targets(path, [recipe.target_profile])
         if not recipe.serial_number:
             raise RecipeError(
                 f"No MFA device is configured for {profile!r}; add mfa_serial "
@@ -266,20 +265,6 @@ def _check_target(profiles, target):
             f"The profile {target!r} has {shadowing[0]} in your AWS config, so "
             "tools would ignore credentials written under it; pass "
             "--target-profile with another name."
-        )
-
-
-def _check_section_is_ours(sections, target):
-    """Refuse a target section that holds credentials mfa-switch did not write."""
-    section = sections.get(target, {})
-    if section.get(inifile.MANAGED_KEY) == inifile.MANAGED_VALUE:
-        return
-    if any(key in section for key in inifile.CREDENTIAL_KEYS):
-        raise UnmanagedSectionError(
-            f"The section [{target}] of your credentials file holds keys that "
-            "mfa-switch did not write (long-term keys?); they are left alone: "
-            "pass --target-profile with another name, or move those keys to "
-            "another profile and name it as mfa_source_profile."
         )
 
 

@@ -384,7 +384,7 @@ def install(paths, cli, folder, shipped, v1_beside=None):
         _apply(plan, paths.record, header)
     return _report(plans, f"AWS CLI v{cli.major} ({cli.how}).",
                    "Nothing to do: the plugin and the aliases are already installed.",
-                   f"Done; try: aws mfa --profile <profile>  (aws {COMMAND_NAME} help)")
+                   f"Done; try: aws {COMMAND_NAME} --profile <profile>  (or aws {COMMAND_NAME} help)")
 
 
 def uninstall(paths):

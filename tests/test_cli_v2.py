@@ -35,7 +35,7 @@ def _v2_version():
 VERSION = _v2_version()
 pytestmark = pytest.mark.skipif(
     VERSION is None,
-    reason=f"AWS CLI v2 is not installed at {V2} (apt-get install awscli; .ci/run does)",
+    reason=f"no AWS CLI v2 at {V2} (apt-get install awscli; .ci/run does)",
 )
 
 
@@ -74,6 +74,14 @@ def test_switch_with_v2_then_v2_uses_the_role(v2):
     who = v2.run("sts", "get-caller-identity", "--profile", "dev")
     assert who.returncode == 0, who.stderr
     assert json.loads(who.stdout)["Arn"].endswith(":assumed-role/AccessToTestDev/alice")
+
+
+def test_session_token_mode_with_v2(v2):
+    result = v2.run("mfa-switch", "--profile", "session", "--token-code", v2.home.code())
+    assert result.returncode == 0, result.stderr
+    who = v2.run("sts", "get-caller-identity", "--profile", "session")
+    assert who.returncode == 0, who.stderr
+    assert f"now uses {json.loads(who.stdout)['Arn']}" in result.stderr
 
 
 def test_v2_refusal_is_one_sentence(v2):

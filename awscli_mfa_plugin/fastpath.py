@@ -18,6 +18,7 @@ import dataclasses
 import os
 from typing import Optional
 
+from awscli_mfa_plugin import sessions
 from awscli_mfa_plugin.errors import MfaSwitchError
 from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
 from awscli_mfa_plugin.stored import from_section
@@ -35,10 +36,6 @@ _PROCESS_FLAG = "--credential-process"
 
 #: botocore looks at these, in this order, when ``--profile`` is absent.
 _PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
-
-#: Until ``--min-remaining`` / ``mfa_min_remaining`` say otherwise.
-MIN_REMAINING_KEY = "mfa_min_remaining"
-DEFAULT_MIN_REMAINING = 300
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,23 +156,6 @@ def _split_section_name(name):
         return []
 
 
-def min_remaining(flag_value, profile_config):
-    """Seconds that must be left: the flag, else the profile key, else 300.
-
-    ``None`` for a value that is not a whole number (the full command
-    reports it).
-    """
-    value = flag_value
-    if value is None:
-        value = (profile_config or {}).get(MIN_REMAINING_KEY)
-        if value is None or not str(value).strip():
-            return DEFAULT_MIN_REMAINING
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    return int(text)
-
-
 def answer(argv, env):
     """Print the credential_process JSON if the stored credentials will do.
 
@@ -195,14 +175,20 @@ def answer(argv, env):
         profiles, sections = profile_map(config_path, credentials_path)
         recipe = resolve_recipe(
             profiles, profile, Overrides(target_profile=request.target_profile))
+        minimum = sessions.min_remaining(
+            request.min_remaining, profiles.get(profile), for_process=True)
     except (OSError, ValueError, configparser.Error, MfaSwitchError):
         return False
     stored = from_section(sections.get(recipe.target_profile, {}))
-    minimum = min_remaining(request.min_remaining, profiles.get(profile))
-    if stored is None or minimum is None:
+    now = env.now()
+    if stored is None or stored.seconds_left(now) <= minimum:
         return False
-    if stored.seconds_left(env.now()) <= minimum:
-        return False
+    # What ``aws mfa-switch`` says when it keeps credentials, word for word.
+    identity = recipe.role_arn or (
+        f"a session token of {recipe.source_profile!r}")
+    env.stderr.write(sessions.kept_summary(
+        recipe.target_profile, identity, stored, now))
+    env.stderr.flush()
     env.stdout.write(stored.process_json() + "\n")
     env.stdout.flush()
     return True

@@ -11,6 +11,7 @@ from awscli_mfa_plugin.environment import Environment
 from tests.conftest import FIXTURES
 
 NOW = datetime.datetime(2030, 1, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+LOCAL_13H = f"{(NOW + datetime.timedelta(hours=1)).astimezone():%Y-%m-%d %H:%M:%S %Z}"
 
 INI_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini")) + sorted(
     (FIXTURES / "unparsable").glob("*.ini"))
@@ -113,8 +114,8 @@ class Home:
             f"expiration = {expiration:%Y-%m-%dT%H:%M:%SZ}\n")
 
     def answer(self, *argv, **environ):
-        self.stdout = io.StringIO()
-        env = Environment(stdin=None, stdout=self.stdout, stderr=io.StringIO(),
+        self.stdout, self.stderr = io.StringIO(), io.StringIO()
+        env = Environment(stdin=None, stdout=self.stdout, stderr=self.stderr,
                           environ={**self.environ, **environ}, now=lambda: NOW)
         return fastpath.answer(list(argv), env)
 
@@ -154,11 +155,19 @@ class TestAnswer:
         assert home.answer("--profile", "dev", "--credential-process",
                            "--min-remaining", "60")
 
-    def test_default_minimum_is_five_minutes(self, home):
-        home.store("dev", NOW + datetime.timedelta(seconds=300))
+    def test_default_minimum_is_the_sdks_refresh_window(self, home):
+        home.store("dev", NOW + datetime.timedelta(seconds=900))
         assert not home.answer("--profile", "dev", "--credential-process")
-        home.store("dev", NOW + datetime.timedelta(seconds=301))
+        home.store("dev", NOW + datetime.timedelta(seconds=901))
         assert home.answer("--profile", "dev", "--credential-process")
+
+    def test_says_on_stderr_what_the_command_says_when_it_keeps(self, home):
+        assert home.answer("--profile", "dev", "--credential-process")
+        assert home.stderr.getvalue() == (
+            "Profile 'dev' keeps its credentials for "
+            "arn:aws:iam::222222222222:role/Dev (ASIATEMP)\n"
+            f"until 2030-01-01 13:00:00 UTC ({LOCAL_13H} local time), "
+            "1h00m from now; no code needed (--force renews them).\n")
 
     @pytest.mark.parametrize("argv", [
         ["--profile", "dev"],                                  # not asked for
@@ -176,7 +185,7 @@ class TestAnswer:
     ])
     def test_what_it_cannot_answer_is_left_to_the_full_command(self, home, argv):
         assert not home.answer(*argv)
-        assert home.stdout.getvalue() == ""
+        assert home.stdout.getvalue() == home.stderr.getvalue() == ""
 
     def test_credentials_mfa_switch_did_not_write_are_not_answered(self, home):
         home.store("dev", NOW + datetime.timedelta(hours=1), managed=False)

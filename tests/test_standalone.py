@@ -1,6 +1,7 @@
 """``aws-mfa-switch``: the standalone command and its credential_process fast path."""
 import configparser
 import json
+import re
 import subprocess
 import sys
 
@@ -12,8 +13,10 @@ HEAVY = ("botocore", "awscli", "prompt_toolkit")
 
 
 def run_standalone(aws, *args, env=None, input=""):
+    """Run ``aws-mfa-switch``, without a controlling terminal to prompt on."""
     return subprocess.run([STANDALONE, *args], input=input, capture_output=True,
-                          text=True, env=env or aws.env(), timeout=120)
+                          text=True, env=env or aws.env(), timeout=120,
+                          start_new_session=True)
 
 
 def switch(aws, profile="dev"):
@@ -40,7 +43,8 @@ def modules_after_main(aws, *args, env=None):
         "print(json.dumps({'status': status, 'heavy': heavy}), file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                            text=True, env=env or aws.env(), timeout=120)
+                            text=True, env=env or aws.env(), timeout=120,
+                            start_new_session=True)
     report = json.loads(result.stderr.strip().splitlines()[-1])
     return report["status"], result.stdout, report["heavy"]
 
@@ -71,6 +75,17 @@ class TestFastPath:
             "SessionToken": section["aws_session_token"],
             "Expiration": section["expiration"],
         }
+
+    def test_says_and_prints_what_aws_mfa_switch_does(self, aws):
+        switch(aws)
+        args = ("--profile", "dev", "--credential-process")
+        ours = run_standalone(aws, *args)
+        theirs = aws.run("mfa-switch", *args)
+        assert ours.returncode == theirs.returncode == 0
+        assert ours.stdout == theirs.stdout
+        minutes = re.compile(r"\d+h\d\dm from now")
+        assert minutes.sub("", ours.stderr) == minutes.sub("", theirs.stderr)
+        assert "keeps its credentials" in ours.stderr
 
     def test_imports_no_botocore_awscli_or_prompt_toolkit(self, aws):
         switch(aws)
@@ -110,6 +125,14 @@ class TestFullPath:
         _, out, heavy = modules_after_main(
             aws, "--profile", "dev", "--credential-process")
         assert "awscli" in heavy
+
+    def test_nothing_stored_switches_and_prints_the_json(self, aws):
+        result = run_standalone(aws, "--profile", "dev", "--credential-process",
+                                "--token-code", aws.code())
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == \
+            stored_section(aws)["aws_access_key_id"]
+        assert "now uses" in result.stderr
 
     def test_too_little_time_left_loads_the_cli(self, aws):
         switch(aws)

@@ -65,3 +65,39 @@ def test_kept_credentials_cost_one_parse_beyond_the_clis_own(aws):
     cli_alone = parses(aws, "configure", "get", "region")["credentials"]
     assert cli_alone >= 1
     assert kept <= cli_alone + 1
+
+
+class TestSharedParse:
+    """The write reuses the pre-check's parse only of the very same text."""
+
+    CREDENTIALS = ("[default]\naws_access_key_id = AKIALONGTERM\n"
+                   "aws_secret_access_key = long-term\n\n"
+                   "[prod]\nregion = us-east-1\n")
+    NEW = {"aws_access_key_id": "ASIANEW", "aws_secret_access_key": "s",
+           "aws_session_token": "t", "expiration": "2030-01-01T00:00:00Z"}
+
+    def test_a_file_changed_after_the_check_is_parsed_again(self, tmp_path):
+        from awscli_mfa_plugin import inifile
+
+        path = tmp_path / "credentials"
+        path.write_text(self.CREDENTIALS)
+        inifile.check_credentials_targets(str(path), ["dev"])
+        with path.open("a") as handle:  # another program, between check and write
+            handle.write("\n[staging]\nregion = eu-west-2\n")
+        inifile.store_credentials(str(path), {"dev": self.NEW})
+        sections = inifile.read_sections(str(path))
+        assert sections["staging"] == {"region": "eu-west-2"}
+        assert sections["dev"]["aws_access_key_id"] == "ASIANEW"
+
+    def test_what_read_sections_returns_is_the_callers_to_change(self, tmp_path):
+        from awscli_mfa_plugin import inifile
+
+        path = tmp_path / "credentials"
+        path.write_text(self.CREDENTIALS)
+        sections = inifile.read_sections(str(path))
+        sections["prod"]["region"] = "changed by the caller"
+        del sections["default"]
+        inifile.store_credentials(str(path), {"dev": self.NEW})
+        again = inifile.read_sections(str(path))
+        assert again["prod"] == {"region": "us-east-1"}
+        assert again["default"]["aws_access_key_id"] == "AKIALONGTERM"

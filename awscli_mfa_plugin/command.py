@@ -7,6 +7,7 @@ import getpass
 import os
 
 from awscli.customizations.commands import BasicCommand
+from botocore.exceptions import BotoCoreError, ClientError
 
 from awscli_mfa_plugin import inifile
 from awscli_mfa_plugin.environment import Environment
@@ -18,10 +19,12 @@ from awscli_mfa_plugin.errors import (
     ShadowedProfileError,
     UnmanagedSectionError,
 )
-from awscli_mfa_plugin.prompt import TerminalPrompter, obtain_code
+from awscli_mfa_plugin.prompt import TerminalPrompter, exchange_code
 from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.redaction import redact, redacted_logs
 from awscli_mfa_plugin.stored import format_expiration
-from awscli_mfa_plugin.sts import fetch_credentials
+from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
+from awscli_mfa_plugin.translate import translate
 
 # Keys that make botocore resolve a profile some other way before it looks
 # at static keys in the credentials file.
@@ -141,16 +144,21 @@ class MfaSwitchCommand(BasicCommand):
         self._prompter = prompter or TerminalPrompter()
 
     def _run_main(self, parsed_args, parsed_globals):
-        try:
-            self._switch(parsed_args, parsed_globals)
-        except KeyboardInterrupt:
-            return self._fail(Cancelled())
-        except MfaSwitchError as error:
-            return self._fail(error)
+        # The one place errors become a sentence and an exit status; botocore's
+        # own exceptions are translated so the CLI's handler never sees them.
+        with redacted_logs():
+            try:
+                self._switch(parsed_args, parsed_globals)
+            except KeyboardInterrupt:
+                return self._fail(Cancelled())
+            except MfaSwitchError as error:
+                return self._fail(error)
+            except (BotoCoreError, ClientError) as error:
+                return self._fail(translate(error))
         return ExitCode.OK
 
     def _fail(self, error):
-        self._env.stderr.write(f"{error}\n")
+        self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
 
@@ -173,12 +181,11 @@ class MfaSwitchCommand(BasicCommand):
                 "(the device's ARN) to it or to its source profile, or pass "
                 "--serial-number."
             )
-        code = obtain_code(
+        create = self._client_creator(recipe, profiles, parsed_globals)
+        creds = exchange_code(
             parsed_args.token_code, self._env, self._prompter,
             recipe.serial_number,
-        )
-        creds = fetch_credentials(
-            self._client_creator(recipe, profiles, parsed_globals), recipe, code
+            lambda code: fetch_credentials(create, recipe, code),
         )
         inifile.store_credentials(
             path,
@@ -195,6 +202,9 @@ class MfaSwitchCommand(BasicCommand):
         """
         source = self._session.__class__(profile=recipe.source_profile)
         source.user_agent_extra = self._session.user_agent_extra
+        # --cli-read-timeout, --cli-connect-timeout and the like live there.
+        source.set_default_client_config(self._session.get_default_client_config())
+        source_credentials(source, recipe)  # before the prompt, not after
         # --region and the environment first, then the selected profile's
         # region, as botocore would; asked without the config file because
         # the selected profile may not exist yet (flags can describe it).

@@ -8,6 +8,7 @@ import os
 
 from awscli.customizations.commands import BasicCommand
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import inifile
 from awscli_mfa_plugin.environment import Environment
@@ -153,7 +154,7 @@ class MfaSwitchCommand(BasicCommand):
                 return self._fail(Cancelled())
             except MfaSwitchError as error:
                 return self._fail(error)
-            except (BotoCoreError, ClientError) as error:
+            except (BotoCoreError, ClientError, ResponseParserError) as error:
                 return self._fail(translate(error))
         return ExitCode.OK
 

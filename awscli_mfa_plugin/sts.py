@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin.errors import ConfigError
 from awscli_mfa_plugin.translate import service_error, translate  # noqa: F401
@@ -88,7 +89,7 @@ def _call(method, recipe=None, **params):
     """Call STS, turning every failure into an error with a user sentence."""
     try:
         return method(**params)
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, ResponseParserError) as error:
         raise translate(error, recipe) from None
 
 

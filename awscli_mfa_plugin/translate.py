@@ -25,6 +25,7 @@ from botocore.exceptions import (
     SSLError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin.errors import (
     ConfigError,
@@ -61,6 +62,13 @@ def translate(error, recipe=None):
         return error
     if isinstance(error, ClientError):
         return service_error(error, recipe)
+    if isinstance(error, ResponseParserError):
+        # Not BotoCoreError: a captive portal or proxy answered, not STS.
+        return NetworkError(
+            "The answer to the STS request was not an STS response (a Wi-Fi "
+            "sign-in page or a proxy?); check your network and --endpoint-url "
+            "and try again."
+        )
     source = _source(recipe)
     for kind, make in _BOTOCORE_ERRORS:
         if isinstance(error, kind):
@@ -70,7 +78,8 @@ def translate(error, recipe=None):
             f"The SSO session of {source} has expired or is not signed in; "
             f"run aws sso login{_profile_flag(recipe)} and try again."
         )
-    return MfaSwitchError(f"The request to STS failed: {error}")
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return MfaSwitchError(f"The request to STS failed: {first_line or type(error).__name__}")
 
 
 def service_error(error, recipe=None):
@@ -89,6 +98,13 @@ def service_error(error, recipe=None):
             f"device of the IAM user behind {source}; check mfa_serial (or "
             "--serial-number) against aws iam list-mfa-devices"
             f"{_profile_flag(recipe)}."
+        )
+    if code.isdigit():
+        # botocore's stand-in code when the body was no STS error document.
+        return NetworkError(
+            f"The STS endpoint answered HTTP {code} ({message or 'no message'}) "
+            "instead of an STS response; STS or a proxy on the way is failing: "
+            "try again later, or check --endpoint-url and your proxy."
         )
     if code in _THROTTLING_CODES:
         return ServiceError(

@@ -46,6 +46,15 @@ THROTTLING = (400, "Throttling", "Rate exceeded")
 SESSION_CREDENTIALS = (403, "AccessDenied",
                        "Cannot call GetSessionToken with session credentials")
 
+# What answers instead of STS: a captive portal, a failing proxy.
+WEB_PAGE = (200, "<html><body>Sign in to the hotel Wi-Fi<br></body></html>\n")
+BAD_GATEWAY = (502, "<html><body><h1>502 Bad Gateway</h1></body></html>\n")
+
+
+def answer(spec):
+    """A (status, body) for a refusal triple or a raw (status, body) pair."""
+    return error_response(*spec) if len(spec) == 3 else spec
+
 
 def error_response(status, code, message):
     """STS's ``ErrorResponse`` document for a refusal."""

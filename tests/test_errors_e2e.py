@@ -175,6 +175,12 @@ CASES = [
     Case("endpoint-times-out",
          code("123456") + ("--endpoint-url", "{silent}", "--cli-read-timeout", "1"),
          "did not answer in time", FAILURE, env=ONE_TRY),
+    Case("endpoint-answers-a-web-page", code("123456"),
+         "The answer to the STS request was not an STS response (a Wi-Fi sign-in "
+         "page or a proxy?)", FAILURE, sts=fakests.WEB_PAGE, calls=1, env=ONE_TRY),
+    Case("endpoint-answers-bad-gateway", code("123456"),
+         "The STS endpoint answered HTTP 502 (Bad Gateway) instead of an STS "
+         "response", FAILURE, sts=fakests.BAD_GATEWAY, calls=1, env=ONE_TRY),
     Case("sts-throttling", code("123456"),
          "STS is throttling requests (Rate exceeded); wait a minute and try again.",
          SERVICE, sts=fakests.THROTTLING, calls=1, env=ONE_TRY),
@@ -248,7 +254,7 @@ def test_catalogue(case, offline_aws, fake_sts, endpoints):
     if case.credentials:
         aws.credentials.write_text(aws.credentials.read_text() + case.credentials)
     if case.sts:
-        fake_sts.answer(fakests.error_response(*case.sts))
+        fake_sts.answer(fakests.answer(case.sts))
     before = snapshot(aws.dot_aws)
     args = [arg.format(**endpoints) if arg.startswith("{") else arg
             for arg in case.args]

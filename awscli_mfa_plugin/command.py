@@ -3,6 +3,7 @@
 The AWS CLI builds this class only when ``mfa-switch`` is used (see the
 placeholder in ``awscli_mfa_plugin/__init__.py``).
 """
+import contextlib
 import getpass
 import os
 
@@ -10,7 +11,7 @@ from awscli.customizations.commands import BasicCommand
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from awscli_mfa_plugin import inifile
+from awscli_mfa_plugin import inifile, listing, sessions, shells
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     Cancelled,
@@ -18,12 +19,12 @@ from awscli_mfa_plugin.errors import (
     MfaSwitchError,
     RecipeError,
     ShadowedProfileError,
-    UnmanagedSectionError,
+    UsageError,
 )
 from awscli_mfa_plugin.prompt import TerminalPrompter, exchange_code
 from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
 from awscli_mfa_plugin.redaction import redact, redacted_logs
-from awscli_mfa_plugin.stored import format_expiration
+from awscli_mfa_plugin.stored import StoredCredentials, format_expiration
 from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
 from awscli_mfa_plugin.translate import translate
 
@@ -60,8 +61,15 @@ not a terminal, else from a prompt that names the device and shows how long
 the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
 (exit status 130) without changing any file.
 
-A summary of the identity now in use and its expiry goes to standard error;
-standard output stays empty.
+Credentials stored earlier by this command are kept, without asking for a
+code, while more than five minutes are left (``--min-remaining`` or the
+profile's ``mfa_min_remaining`` key change that; ``--force`` renews anyway).
+
+A summary of the identity now in use and its expiry goes to standard error.
+Standard output stays empty unless asked for: ``--export`` prints the lines
+that make a shell use the credentials, ``--credential-process`` the JSON a
+``credential_process`` setting expects, ``--list`` a table of the profiles
+that can be switched.
 """
 
 _EXAMPLES = """\
@@ -80,6 +88,22 @@ _EXAMPLES = """\
 **To write the credentials under another profile name**::
 
     aws mfa-switch --profile dev --target-profile dev-session
+
+**To use the credentials in the current shell (bash, zsh; fish, PowerShell)**::
+
+    eval "$(aws mfa-switch --profile dev --export)"
+    aws mfa-switch --profile dev --export fish | source
+    aws mfa-switch --profile dev --export powershell | Invoke-Expression
+
+**To let another profile get its credentials from this command** (in the
+AWS config file; a code is asked for on the terminal when needed)::
+
+    [profile dev-tools]
+    credential_process = aws mfa-switch --profile dev --credential-process
+
+**To see which profiles can be switched and how long each has left**::
+
+    aws mfa-switch --list
 """
 
 
@@ -137,6 +161,31 @@ class MfaSwitchCommand(BasicCommand):
             "<p>The profile to write the credentials to (default: the "
             "selected profile).</p>",
         ),
+        {"name": "force", "action": "store_true",
+         "help_text": "<p>Get new credentials even when the stored ones are "
+                      "still valid.</p>"},
+        _string_arg(
+            "min-remaining",
+            "<p>Keep stored credentials, without asking for a code, while "
+            "more than this many seconds are left (overrides "
+            "<code>mfa_min_remaining</code>; default 300, or 900 with "
+            "<code>--credential-process</code>).</p>",
+        ),
+        {"name": "export", "nargs": "?", "const": shells.DEFAULT_SHELL,
+         "choices": list(shells.SHELLS), "cli_type_name": "string",
+         "help_text": "<p>Print to standard output the commands that make "
+                      "the current shell use the credentials (secrets "
+                      "included): for <code>bash</code> (the default), "
+                      "<code>zsh</code>, <code>sh</code>, <code>fish</code> "
+                      "or <code>powershell</code>.</p>"},
+        {"name": "credential-process", "action": "store_true",
+         "help_text": "<p>Print the credentials as the JSON a "
+                      "<code>credential_process</code> setting must return "
+                      "(secrets included); a code is asked for on the "
+                      "controlling terminal.</p>"},
+        {"name": "list", "action": "store_true",
+         "help_text": "<p>List the profiles that can be switched, with their "
+                      "role, source profile and time left.</p>"},
     ]
 
     def __init__(self, session, prompter=None, env=None):
@@ -149,7 +198,11 @@ class MfaSwitchCommand(BasicCommand):
         # own exceptions are translated so the CLI's handler never sees them.
         with redacted_logs():
             try:
-                self._switch(parsed_args, parsed_globals)
+                _check_modes(parsed_args)
+                if parsed_args.list:
+                    self._list()
+                else:
+                    self._switch(parsed_args, parsed_globals)
             except KeyboardInterrupt:
                 return self._fail(Cancelled())
             except MfaSwitchError as error:
@@ -174,8 +227,17 @@ class MfaSwitchCommand(BasicCommand):
         )
         _check_target(profiles, recipe.target_profile)
         path = self._credentials_path()
+        kept = self._still_valid(parsed_args, path, recipe, profiles)
+        if kept is not None:
+            identity = recipe.role_arn or (
+                f"a session token of {recipe.source_profile!r}")
+            self._env.stderr.write(sessions.kept_summary(
+                recipe.target_profile, identity, kept, self._env.now()))
+            self._env.stderr.flush()
+            self._print_credentials(parsed_args, kept, profiles, profile)
+            return
         # Refuse before asking for a code; the write re-checks under its lock.
-        _check_section_is_ours(inifile.read_sections(path), recipe.target_profile)
+        inifile.check_credentials_targets(path, [recipe.target_profile])
         if not recipe.serial_number:
             raise RecipeError(
                 f"No MFA device is configured for {profile!r}; add mfa_serial "
@@ -183,16 +245,19 @@ class MfaSwitchCommand(BasicCommand):
                 "--serial-number."
             )
         create = self._client_creator(recipe, profiles, parsed_globals)
-        creds = exchange_code(
-            parsed_args.token_code, self._env, self._prompter,
-            recipe.serial_number,
-            lambda code: fetch_credentials(create, recipe, code),
-        )
+        with self._code_source(parsed_args, profile) as (env, prompter):
+            # A code STS rejects is asked for again while the prompt is open.
+            creds = exchange_code(
+                parsed_args.token_code, env, prompter, recipe.serial_number,
+                lambda code: fetch_credentials(create, recipe, code),
+            )
         inifile.store_credentials(
             path,
             {recipe.target_profile: credential_values(creds)},
         )
         self._report(recipe, creds)
+        self._print_credentials(
+            parsed_args, StoredCredentials.of(creds), profiles, profile)
 
     def _client_creator(self, recipe, profiles, parsed_globals):
         """Bind a session of the source profile to the run's endpoint settings.
@@ -245,6 +310,49 @@ class MfaSwitchCommand(BasicCommand):
         )
         self._env.stderr.flush()
 
+    def _still_valid(self, parsed_args, path, recipe, profiles):
+        """Stored credentials to keep instead of switching, or ``None``."""
+        minimum = sessions.min_remaining(
+            parsed_args.min_remaining, profiles.get(recipe.profile),
+            for_process=parsed_args.credential_process,
+        )
+        # Flags that change the recipe ask for other credentials than the
+        # stored ones may be; --force asks for new ones outright.
+        if parsed_args.force or _overrides(parsed_args).any_recipe_value():
+            return None
+        return sessions.reusable(
+            path, recipe.target_profile, self._env.now(), minimum)
+
+    def _code_source(self, parsed_args, profile):
+        if parsed_args.credential_process:
+            return sessions.process_code_source(
+                self._env, TerminalPrompter, parsed_args.token_code, profile)
+        return contextlib.nullcontext((self._env, self._prompter))
+
+    def _print_credentials(self, parsed_args, creds, profiles, profile):
+        """Write the secrets to stdout, only in the modes that ask for them."""
+        if parsed_args.export:
+            region = (
+                self._session.get_config_variable(
+                    "region", methods=("instance", "env"))
+                or profiles.get(profile, {}).get("region")
+            )
+            text = shells.export_script(parsed_args.export, creds, region)
+        elif parsed_args.credential_process:
+            text = creds.process_json() + "\n"
+        else:
+            return
+        self._env.stdout.write(text)
+        self._env.stdout.flush()
+
+    def _list(self):
+        listing.write_listing(
+            self._env,
+            self._session.full_config.get("profiles", {}),
+            self._credentials_path(),
+            os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")),
+        )
+
 
 def credential_values(creds):
     """The keys written to the credentials file for ``creds``."""
@@ -268,6 +376,19 @@ def _overrides(parsed_args):
     )
 
 
+def _check_modes(parsed_args):
+    """Refuse output modes that exclude each other."""
+    chosen = [flag for flag, on in (
+        ("--list", parsed_args.list),
+        ("--export", parsed_args.export is not None),
+        ("--credential-process", parsed_args.credential_process),
+    ) if on]
+    if len(chosen) > 1:
+        raise UsageError(
+            f"{chosen[0]} and {chosen[1]} cannot be used together; pick one."
+        )
+
+
 def _check_target(profiles, target):
     """Refuse a target whose config makes botocore ignore static keys."""
     config = profiles.get(target, {})
@@ -277,20 +398,6 @@ def _check_target(profiles, target):
             f"The profile {target!r} has {shadowing[0]} in your AWS config, so "
             "tools would ignore credentials written under it; pass "
             "--target-profile with another name."
-        )
-
-
-def _check_section_is_ours(sections, target):
-    """Refuse a target section that holds credentials mfa-switch did not write."""
-    section = sections.get(target, {})
-    if section.get(inifile.MANAGED_KEY) == inifile.MANAGED_VALUE:
-        return
-    if any(key in section for key in inifile.CREDENTIAL_KEYS):
-        raise UnmanagedSectionError(
-            f"The section [{target}] of your credentials file holds keys that "
-            "mfa-switch did not write (long-term keys?); they are left alone: "
-            "pass --target-profile with another name, or move those keys to "
-            "another profile and name it as mfa_source_profile."
         )
 
 

@@ -102,7 +102,7 @@ CASES = [
          config=recipe("viaproc", mfa_serial=SERIAL, mfa_source_profile="proc")
          + recipe("proc", credential_process="false")),
     Case("target-holds-long-term-keys", dev("--token-code", "123456", "--target-profile", "keep"),
-         "holds keys that mfa-switch did not write", CONFIG,
+         "holds credentials that mfa-switch did not write", CONFIG,
          credentials="\n[keep]\naws_access_key_id = AKIAKEEPEXAMPLE00000\n"
                      "aws_secret_access_key = keepSecretExample0000000000000000000000\n"),
     # -- the code ------------------------------------------------------------

@@ -8,6 +8,8 @@ import getpass
 import os
 
 from awscli.customizations.commands import BasicCommand
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import inifile, listing, sessions, shells, sourcesession
 from awscli_mfa_plugin.environment import Environment
@@ -19,10 +21,12 @@ from awscli_mfa_plugin.errors import (
     ShadowedProfileError,
     UsageError,
 )
-from awscli_mfa_plugin.prompt import TerminalPrompter, obtain_code
+from awscli_mfa_plugin.prompt import TerminalPrompter, exchange_code
 from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.redaction import redact, redacted_logs
 from awscli_mfa_plugin.stored import StoredCredentials, format_expiration
-from awscli_mfa_plugin.sts import fetch_credentials
+from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
+from awscli_mfa_plugin.translate import translate
 
 # Keys that make botocore resolve a profile some other way before it looks
 # at static keys in the credentials file.
@@ -190,20 +194,25 @@ class MfaSwitchCommand(BasicCommand):
         self._prompter = prompter or TerminalPrompter()
 
     def _run_main(self, parsed_args, parsed_globals):
-        try:
-            _check_modes(parsed_args)
-            if parsed_args.list:
-                self._list()
-            else:
-                self._switch(parsed_args, parsed_globals)
-        except KeyboardInterrupt:
-            return self._fail(Cancelled())
-        except MfaSwitchError as error:
-            return self._fail(error)
+        # The one place errors become a sentence and an exit status; botocore's
+        # own exceptions are translated so the CLI's handler never sees them.
+        with redacted_logs():
+            try:
+                _check_modes(parsed_args)
+                if parsed_args.list:
+                    self._list()
+                else:
+                    self._switch(parsed_args, parsed_globals)
+            except KeyboardInterrupt:
+                return self._fail(Cancelled())
+            except MfaSwitchError as error:
+                return self._fail(error)
+            except (BotoCoreError, ClientError, ResponseParserError) as error:
+                return self._fail(translate(error))
         return ExitCode.OK
 
     def _fail(self, error):
-        self._env.stderr.write(f"{error}\n")
+        self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
 
@@ -235,13 +244,13 @@ class MfaSwitchCommand(BasicCommand):
                 "(the device's ARN) to it or to its source profile, or pass "
                 "--serial-number."
             )
+        create = self._client_creator(recipe, profiles, parsed_globals)
         with self._code_source(parsed_args, profile) as (env, prompter):
-            code = obtain_code(
+            # A code STS rejects is asked for again while the prompt is open.
+            creds = exchange_code(
                 parsed_args.token_code, env, prompter, recipe.serial_number,
+                lambda code: fetch_credentials(create, recipe, code),
             )
-        creds = fetch_credentials(
-            self._client_creator(recipe, profiles, parsed_globals), recipe, code
-        )
         inifile.store_credentials(
             path,
             {recipe.target_profile: credential_values(creds)},
@@ -258,6 +267,9 @@ class MfaSwitchCommand(BasicCommand):
         are the very ones being replaced.
         """
         source = sourcesession.for_profile(self._session, recipe.source_profile)
+        # --cli-read-timeout, --cli-connect-timeout and the like live there.
+        source.set_default_client_config(self._session.get_default_client_config())
+        source_credentials(source, recipe)  # before the prompt, not after
         # --region and the environment first, then the selected profile's
         # region, as botocore would; asked without the config file because
         # the selected profile may not exist yet (flags can describe it).

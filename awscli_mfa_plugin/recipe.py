@@ -17,6 +17,7 @@ import re
 from typing import Optional
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
+from awscli_mfa_plugin.validation import check_recipe
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
 RECIPE_KEYS = {
@@ -84,8 +85,8 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     ``user_name`` is the fallback for the session name when neither the
     config nor the MFA device names the user.
 
-    >>> profiles = {"dev": {"mfa_role_arn": "arn:aws:iam::2:role/R",
-    ...                     "mfa_serial": "arn:aws:iam::1:mfa/alice"},
+    >>> profiles = {"dev": {"mfa_role_arn": "arn:aws:iam::222222222222:role/R",
+    ...                     "mfa_serial": "arn:aws:iam::111111111111:mfa/alice"},
     ...             "default": {}}
     >>> r = resolve_recipe(profiles, "dev")
     >>> (r.source_profile, r.role_session_name, r.target_profile)
@@ -93,7 +94,8 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
 
     Raises :class:`ProfileNotFoundError` for an unknown profile that flags do
     not describe either, :class:`RecipeError` for a profile without recipe
-    keys, and :class:`UsageError` for a malformed duration.
+    keys, and :class:`UsageError` for a malformed value (see
+    :func:`awscli_mfa_plugin.validation.check_recipe`).
     """
     config = profiles.get(profile)
     if config is None and not overrides.any_recipe_value():
@@ -134,7 +136,7 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     session_name = values["role_session_name"] or default_session_name(
         serial, user_name
     )
-    return Recipe(
+    recipe = Recipe(
         profile=profile,
         target_profile=target,
         source_profile=source,
@@ -144,6 +146,8 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
         role_session_name=session_name if role_arn else None,
         external_id=values["external_id"] or None,
     )
+    check_recipe(recipe, profiles)
+    return recipe
 
 
 def parse_duration(value, uses_role):
@@ -158,16 +162,19 @@ def parse_duration(value, uses_role):
         return None
     text = str(value).strip()
     # str.isdigit() alone accepts non-ASCII digits that STS refuses.
+    low, high = ROLE_DURATION if uses_role else SESSION_TOKEN_DURATION
+    what = "a role" if uses_role else "a session token"
     if not (text.isascii() and text.isdigit()):
         raise UsageError(
-            f"The duration {text!r} is not a whole number of seconds."
+            f"The duration {text!r} (mfa_duration_seconds or "
+            "--duration-seconds) is not a positive whole number of seconds: "
+            f"give one from {low} to {high} for {what}."
         )
     seconds = int(text)
-    low, high = ROLE_DURATION if uses_role else SESSION_TOKEN_DURATION
     if not low <= seconds <= high:
-        call = "AssumeRole" if uses_role else "GetSessionToken"
         raise UsageError(
-            f"The duration {seconds} is outside what {call} allows: "
+            f"The duration {seconds} (mfa_duration_seconds or "
+            f"--duration-seconds) is outside what STS allows for {what}: "
             f"{low} to {high} seconds."
         )
     return seconds

@@ -42,16 +42,47 @@ def run_command(argv):
     from botocore.exceptions import BotoCoreError
 
     try:
-        driver = awscli.clidriver.create_clidriver()
+        driver = create_driver()
     except BotoCoreError as error:
-        # e.g. an unparsable config file: ``aws`` shows a traceback here,
+        # e.g. an unparsable config file: ``aws`` shows a traceback here;
         # botocore's message names the file and nothing of its content.
         sys.stderr.write(f"The AWS CLI could not start: {error}\n")
         return ExitCode.CONFIG
-    driver.session.register("building-command-table.main", _ensure_command)
+    except ImportError as error:
+        sys.stderr.write(
+            f"The AWS CLI could not load a plugin your config file names "
+            f"under [plugins]: {error}\n")
+        return ExitCode.CONFIG
     status = driver.main([COMMAND_NAME, *argv])
     awscli.clidriver.HISTORY_RECORDER.record("CLI_RC", status, "CLI")
     return status
+
+
+#: AWS CLI v2's ``[plugins]`` setting for where to import plugins from.
+V2_PLUGIN_PATH_KEY = "cli_legacy_plugin_path"
+
+
+def create_driver():
+    """The AWS CLI (v1) driver as ``awscli.clidriver.create_clidriver`` builds it.
+
+    Two differences: ``mfa-switch`` is in its command table whether or not
+    the config enables the plugin, and ``[plugins] cli_legacy_plugin_path``
+    is left out of the plugins to load.  That key is AWS CLI v2's (the
+    installer writes it for v2 users); v1 takes it for a module name and
+    fails on every command, but this command must still work for them.
+    """
+    import botocore.session
+    from awscli import EnvironmentVariables
+    from awscli.clidriver import CLIDriver, _set_user_agent_for_session
+    from awscli.plugin import load_plugins
+
+    session = botocore.session.Session(EnvironmentVariables)
+    _set_user_agent_for_session(session)
+    plugins = dict(session.full_config.get("plugins", {}))
+    plugins.pop(V2_PLUGIN_PATH_KEY, None)
+    load_plugins(plugins, event_hooks=session.get_component("event_emitter"))
+    session.register("building-command-table.main", _ensure_command)
+    return CLIDriver(session=session)
 
 
 def _ensure_command(command_table, session, **kwargs):

@@ -190,3 +190,27 @@ class TestFullPath:
         assert "Traceback" not in result.stderr
         assert result.stderr.count("\n") == 1
         assert "garbage" not in result.stderr
+
+
+class TestConfigOfOtherSetups:
+    def test_works_with_the_aws_cli_v2_plugin_path_in_the_config(self, aws):
+        """The installer writes cli_legacy_plugin_path for AWS CLI v2 users;
+        AWS CLI v1 takes it for a plugin and fails on every command."""
+        aws.config.write_text(aws.config.read_text().replace(
+            "[plugins]\n",
+            f"[plugins]\ncli_legacy_plugin_path = {BIN.parent}\n", 1))
+        assert aws.run("sts", "get-caller-identity").returncode != 0
+        result = run_standalone(aws, "--profile", "dev",
+                                "--token-code", aws.code())
+        assert result.returncode == 0, result.stderr
+        assert stored_section(aws)["managed_by"] == "mfa-switch"
+
+    def test_a_plugin_that_cannot_be_imported_is_one_sentence(self, aws):
+        aws.config.write_text(aws.config.read_text().replace(
+            "[plugins]\n", "[plugins]\nbroken = no_such_module_anywhere\n", 1))
+        result = run_standalone(aws, "--profile", "dev",
+                                "--token-code", aws.code())
+        assert result.returncode == 253
+        assert "no_such_module_anywhere" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stderr.count("\n") == 1

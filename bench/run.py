@@ -341,6 +341,9 @@ def parse_args(argv):
                         help="unmeasured runs of each side first (default 1)")
     parser.add_argument("--only", default="1,2,3,4,5",
                         help="comma-separated benchmark numbers (default all)")
+    parser.add_argument("--phases", action="store_true",
+                        help="instead: where the time of one switch and of "
+                             "one bare assume-role goes (bench/phases.py)")
     args = parser.parse_args(argv)
     args.only = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in args.only if n not in Bench.BENCHMARKS]
@@ -376,6 +379,9 @@ def main(argv=None):
         create_extra_roles(endpoint, MANY_ROLES)
         with tempfile.TemporaryDirectory(prefix="mfa-switch-bench-") as root:
             bench = Bench(root, endpoint, account, args)
+            if args.phases:
+                print_phases(bench, args.runs)
+                return 0
             for number in args.only:
                 method = Bench.BENCHMARKS[number]
                 print(method.__doc__.split("\n")[0], flush=True)
@@ -396,6 +402,44 @@ def main(argv=None):
         server.stop()
     print_summary(rows)
     return 1 if failed else 0
+
+
+def print_phases(bench, runs):
+    """Medians of bench/phases.py for a switch and for the bare call."""
+    script = str(REPO / "bench" / "phases.py")
+    commands = {
+        "aws mfa-switch --force": lambda: bench.switch_argv(
+            "--profile", "dev")()[1:],
+        "aws sts assume-role": lambda: bench.assume_role_argv()()[1:],
+    }
+    samples = {label: [] for label in commands}
+    for i in range(runs + 1):  # the first round warms up
+        for label, argv in commands.items():
+            result = subprocess.run(
+                [sys.executable, script, *argv()], env=bench.env(),
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=300, start_new_session=True)
+            report = json.loads(result.stderr.strip().splitlines()[-1])
+            if report["status"] != 0:
+                raise CommandFailed(result.stderr[-500:])
+            if i:
+                samples[label].append(report["phases"])
+    names = []
+    for runs_of_one in samples.values():
+        for phase in runs_of_one[0]:
+            if phase not in names:
+                names.append(phase)
+    labels = list(commands)
+    print("| phase (ms, median wall / CPU) | " + " | ".join(labels) + " |")
+    print("|---|" + "---|" * len(labels))
+    for phase in names:
+        cells = []
+        for label in labels:
+            values = [run[phase] for run in samples[label] if phase in run]
+            cells.append("%.0f / %.0f" % (1000 * med([v[0] for v in values]),
+                                          1000 * med([v[1] for v in values]))
+                         if values else "")
+        print(f"| {phase} | " + " | ".join(cells) + " |")
 
 
 def med(values):

@@ -3,12 +3,14 @@
 The AWS CLI builds this class only when ``mfa-switch`` is used (see the
 placeholder in ``awscli_mfa_plugin/__init__.py``).
 """
+import dataclasses
 import getpass
 import os
 
+from awscli.customizations.assumerole import CACHE_DIR as CLI_CACHE_DIR
 from awscli.customizations.commands import BasicCommand
 
-from awscli_mfa_plugin import inifile
+from awscli_mfa_plugin import aws_mfa, discovery, inifile, multi, native, sts
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     Cancelled,
@@ -17,10 +19,18 @@ from awscli_mfa_plugin.errors import (
     RecipeError,
     ShadowedProfileError,
     UnmanagedSectionError,
+    UsageError,
 )
+from awscli_mfa_plugin.multi import credential_values  # noqa: F401 (public)
 from awscli_mfa_plugin.prompt import TerminalPrompter, obtain_code
-from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
-from awscli_mfa_plugin.stored import format_expiration
+from awscli_mfa_plugin.recipe import (
+    CHAINED_ROLE_MAX,
+    Overrides,
+    is_native_role,
+    native_recipe,
+    resolve_recipe,
+    switchable_profiles,
+)
 from awscli_mfa_plugin.sts import fetch_credentials
 
 # Keys that make botocore resolve a profile some other way before it looks
@@ -133,6 +143,17 @@ class MfaSwitchCommand(BasicCommand):
             "<p>The profile to write the credentials to (default: the "
             "selected profile).</p>",
         ),
+        {"name": "profiles", "positional_arg": True, "nargs": "*",
+         "cli_type_name": "string", "synopsis": "[<profile> ...]",
+         "help_text": "<p>Profiles to switch with one code per MFA device "
+                      "(instead of <code>--profile</code>): one MFA session "
+                      "is made, and each role is assumed from it.</p>"},
+        {"name": "all", "action": "store_true",
+         "help_text": "<p>Switch every profile whose recipe assumes a role, "
+                      "with one code per MFA device.</p>"},
+        {"name": "save-serial", "action": "store_true",
+         "help_text": "<p>When the MFA device was looked up in IAM, save it "
+                      "in the profile without asking.</p>"},
     ]
 
     def __init__(self, session, prompter=None, env=None):
@@ -142,12 +163,12 @@ class MfaSwitchCommand(BasicCommand):
 
     def _run_main(self, parsed_args, parsed_globals):
         try:
-            self._switch(parsed_args, parsed_globals)
+            status = self._switch(parsed_args, parsed_globals)
         except KeyboardInterrupt:
             return self._fail(Cancelled())
         except MfaSwitchError as error:
             return self._fail(error)
-        return ExitCode.OK
+        return ExitCode.OK if status is None else status
 
     def _fail(self, error):
         self._env.stderr.write(f"{error}\n")
@@ -156,7 +177,13 @@ class MfaSwitchCommand(BasicCommand):
 
     def _switch(self, parsed_args, parsed_globals):
         profiles = self._session.full_config.get("profiles", {})
-        profile = self._session.profile or "default"
+        names = list(dict.fromkeys(parsed_args.profiles or ()))
+        if parsed_args.all or len(names) > 1:
+            return self._switch_many(names, parsed_args, parsed_globals, profiles)
+        profile = names[0] if names else (self._session.profile or "default")
+        if is_native_role(profiles.get(profile, {})):
+            return self._switch_native(profile, parsed_args, parsed_globals,
+                                       profiles)
         recipe = resolve_recipe(
             profiles,
             profile,
@@ -165,26 +192,132 @@ class MfaSwitchCommand(BasicCommand):
         )
         _check_target(profiles, recipe.target_profile)
         path = self._credentials_path()
+        sections = inifile.read_sections(path)
         # Refuse before asking for a code; the write re-checks under its lock.
-        _check_section_is_ours(inifile.read_sections(path), recipe.target_profile)
+        _check_section_is_ours(sections, recipe.target_profile, recipe)
         if not recipe.serial_number:
-            raise RecipeError(
-                f"No MFA device is configured for {profile!r}; add mfa_serial "
-                "(the device's ARN) to it or to its source profile, or pass "
-                "--serial-number."
-            )
-        code = obtain_code(
-            parsed_args.token_code, self._env, self._prompter,
-            recipe.serial_number,
-        )
+            recipe = self._discover(recipe, parsed_args, parsed_globals,
+                                    profiles)
+        if (recipe.uses_role and parsed_args.token_code is None
+                and (recipe.duration_seconds or 0) <= CHAINED_ROLE_MAX
+                and multi.kept_session(sections, recipe, self._env.now())):
+            # A kept MFA session covers this role: no code needed.
+            return self._run_many([recipe], parsed_args, parsed_globals,
+                                  profiles, sections)
+        code = self._code(parsed_args, recipe)
         creds = fetch_credentials(
             self._client_creator(recipe, profiles, parsed_globals), recipe, code
         )
+        aws_mfa.adopt(path, recipe, sections)
         inifile.store_credentials(
             path,
             {recipe.target_profile: credential_values(creds)},
         )
         self._report(recipe, creds)
+
+    def _code(self, parsed_args, recipe):
+        return obtain_code(
+            parsed_args.token_code, self._env, self._prompter,
+            recipe.serial_number, recipe.code_process,
+        )
+
+    def _discover(self, recipe, parsed_args, parsed_globals, profiles):
+        """Find the device in IAM, say which, and offer to save it."""
+        terminal = self._env.stdin_is_terminal()
+        found = discovery.discover(
+            self._client_creator(recipe, profiles, parsed_globals),
+            self._prompter.choose if terminal else None,
+        )
+        self._say(f"Using MFA device {found.serial_number} of IAM user "
+                  f"{found.user_name!r} (found with ListMFADevices).")
+        if parsed_args.save_serial or (terminal and self._prompter.confirm(
+                f"Save it in profile {recipe.profile!r} so it is not looked "
+                "up again?")):
+            written = discovery.save_serial(
+                recipe, found.serial_number, self._config_path(),
+                self._credentials_path())
+            self._say(f"Saved the device in {written}.")
+        return resolve_recipe(
+            profiles, recipe.profile,
+            dataclasses.replace(_overrides(parsed_args),
+                                serial_number=found.serial_number),
+            user_name=_login_name())
+
+    def _switch_native(self, profile, parsed_args, parsed_globals, profiles):
+        """MFA AssumeRole for an AWS-style role profile, into the CLI's cache."""
+        if _overrides(parsed_args) != Overrides():
+            raise UsageError(
+                f"The profile {profile!r} is an AWS CLI role profile, whose "
+                "cached credentials the CLI finds by the profile's own "
+                "settings; change them in the config instead of with flags.")
+        recipe = native_recipe(profiles, profile, _login_name())
+        code = self._code(parsed_args, recipe)
+        client = self._client_creator(recipe, profiles, parsed_globals)("sts")
+        response = sts.assume_role(client, recipe, code)
+        entry = native.store(CLI_CACHE_DIR, profiles[profile], response)
+        self._report(recipe, sts.credentials_of(response))
+        self._say(f"Stored in the AWS CLI's cache ({entry}): 'aws --profile "
+                  f"{profile}' asks for no code until "
+                  f"{native.EXPIRY_WINDOW // 60} minutes before then.")
+
+    def _switch_many(self, names, parsed_args, parsed_globals, profiles):
+        """Several profiles, one code per MFA device."""
+        if _overrides(parsed_args) != Overrides():
+            raise UsageError(
+                "Flags such as --role-arn or --target-profile apply to one "
+                "profile; switch several profiles by their recipes only.")
+        names = names or switchable_profiles(profiles)
+        if not names:
+            raise RecipeError(
+                "No profile has an mfa-switch recipe that assumes a role; add "
+                "mfa_role_arn to the profiles to switch together.")
+        recipes = []
+        for name in names:
+            if is_native_role(profiles.get(name, {})):
+                raise UsageError(
+                    f"The profile {name!r} is an AWS CLI role profile; switch "
+                    f"it on its own: aws mfa-switch --profile {name}")
+            recipes.append(resolve_recipe(profiles, name,
+                                          user_name=_login_name()))
+        sections = inifile.read_sections(self._credentials_path())
+        for recipe in recipes:
+            _check_target(profiles, recipe.target_profile)
+            _check_section_is_ours(sections, recipe.target_profile, recipe)
+            _check_section_is_ours(sections, multi.session_section(recipe))
+        serials = {}
+        for index, recipe in enumerate(recipes):
+            if not recipe.serial_number:
+                if recipe.source_profile not in serials:
+                    serials[recipe.source_profile] = self._discover(
+                        recipe, parsed_args, parsed_globals,
+                        profiles).serial_number
+                recipes[index] = resolve_recipe(
+                    profiles, recipe.profile,
+                    Overrides(serial_number=serials[recipe.source_profile]),
+                    user_name=_login_name())
+        return self._run_many(recipes, parsed_args, parsed_globals, profiles,
+                              sections)
+
+    def _run_many(self, recipes, parsed_args, parsed_globals, profiles,
+                  sections):
+        tools = multi.Tools(
+            client_creator=lambda recipe: self._client_creator(
+                recipe, profiles, parsed_globals),
+            obtain_code=lambda recipe: self._code(parsed_args, recipe),
+            token_code_given=parsed_args.token_code is not None,
+        )
+        outcome = multi.switch_many(recipes, tools, sections, self._env.now())
+        written = outcome.sections()
+        for recipe, _ in outcome.switched:
+            aws_mfa.adopt(self._credentials_path(), recipe, sections)
+        if written:
+            inifile.store_credentials(self._credentials_path(), written)
+        self._say(multi.summary(outcome, self._env.now()).rstrip("\n"))
+        return outcome.exit_code()
+
+    def _say(self, line):
+        self._env.stderr.write(line + "\n")
+        self._env.stderr.flush()
 
     def _client_creator(self, recipe, profiles, parsed_globals):
         """Bind a session of the source profile to the run's endpoint settings.
@@ -221,6 +354,10 @@ class MfaSwitchCommand(BasicCommand):
         path = self._session.get_config_variable("credentials_file")
         return os.path.expanduser(path)
 
+    def _config_path(self):
+        path = self._session.get_config_variable("config_file")
+        return os.path.expanduser(path)
+
     def _report(self, recipe, creds):
         now = self._env.now()
         local = creds.expiration.astimezone()
@@ -233,16 +370,6 @@ class MfaSwitchCommand(BasicCommand):
             f"{hours}h{minutes:02d}m from now.\n"
         )
         self._env.stderr.flush()
-
-
-def credential_values(creds):
-    """The keys written to the credentials file for ``creds``."""
-    return {
-        "aws_access_key_id": creds.access_key_id,
-        "aws_secret_access_key": creds.secret_access_key,
-        "aws_session_token": creds.session_token,
-        "expiration": format_expiration(creds.expiration),
-    }
 
 
 def _overrides(parsed_args):
@@ -269,10 +396,17 @@ def _check_target(profiles, target):
         )
 
 
-def _check_section_is_ours(sections, target):
-    """Refuse a target section that holds credentials mfa-switch did not write."""
+def _check_section_is_ours(sections, target, recipe=None):
+    """Refuse a target section that holds credentials mfa-switch did not write.
+
+    The one exception: a section aws-mfa wrote, for a recipe read from
+    aws-mfa's own layout (it is taken over just before the write).
+    """
     section = sections.get(target, {})
     if section.get(inifile.MANAGED_KEY) == inifile.MANAGED_VALUE:
+        return
+    if recipe is not None and recipe.layout == "aws-mfa" \
+            and aws_mfa.wrote_section(section):
         return
     if any(key in section for key in inifile.CREDENTIAL_KEYS):
         raise UnmanagedSectionError(

@@ -7,7 +7,7 @@ several are offered as a choice when a person is at the terminal.
 import dataclasses
 from typing import Tuple
 
-from awscli_mfa_plugin import sts
+from awscli_mfa_plugin import inifile, sts
 from awscli_mfa_plugin.errors import RecipeError
 
 
@@ -86,8 +86,6 @@ def save_serial(recipe, serial, config_path, credentials_path):
     ``[<profile>-long-term]`` of the credentials file, where aws-mfa reads
     it.  Written losslessly by the one INI editor.  Returns the path written.
     """
-    from awscli_mfa_plugin import inifile
-
     if recipe.layout == "aws-mfa":
         inifile.update_section(credentials_path, recipe.source_profile,
                                {"aws_mfa_device": serial})

@@ -18,7 +18,6 @@ from awscli_mfa_plugin.errors import (
     MfaSwitchError,
     RecipeError,
     ShadowedProfileError,
-    UnmanagedSectionError,
     UsageError,
 )
 from awscli_mfa_plugin.multi import credential_values  # noqa: F401 (public)
@@ -194,7 +193,7 @@ class MfaSwitchCommand(BasicCommand):
         path = self._credentials_path()
         sections = inifile.read_sections(path)
         # Refuse before asking for a code; the write re-checks under its lock.
-        _check_section_is_ours(sections, recipe.target_profile, recipe)
+        _check_targets(path, sections, [recipe])
         if not recipe.serial_number:
             recipe = self._discover(recipe, parsed_args, parsed_globals,
                                     profiles)
@@ -279,11 +278,12 @@ class MfaSwitchCommand(BasicCommand):
                     f"it on its own: aws mfa-switch --profile {name}")
             recipes.append(resolve_recipe(profiles, name,
                                           user_name=_login_name()))
-        sections = inifile.read_sections(self._credentials_path())
+        path = self._credentials_path()
+        sections = inifile.read_sections(path)
         for recipe in recipes:
             _check_target(profiles, recipe.target_profile)
-            _check_section_is_ours(sections, recipe.target_profile, recipe)
-            _check_section_is_ours(sections, multi.session_section(recipe))
+        _check_targets(path, sections, recipes,
+                       [multi.session_section(r) for r in recipes])
         serials = {}
         for index, recipe in enumerate(recipes):
             if not recipe.serial_number:
@@ -396,25 +396,18 @@ def _check_target(profiles, target):
         )
 
 
-def _check_section_is_ours(sections, target, recipe=None):
-    """Refuse a target section that holds credentials mfa-switch did not write.
+def _check_targets(path, sections, recipes, extra=()):
+    """Refuse sections that must not be written, before a code is asked for.
 
-    The one exception: a section aws-mfa wrote, for a recipe read from
-    aws-mfa's own layout (it is taken over just before the write).
+    Sections aws-mfa wrote, for recipes read from aws-mfa's own layout, are
+    the one exception: they are taken over just before the write.
     """
-    section = sections.get(target, {})
-    if section.get(inifile.MANAGED_KEY) == inifile.MANAGED_VALUE:
-        return
-    if recipe is not None and recipe.layout == "aws-mfa" \
-            and aws_mfa.wrote_section(section):
-        return
-    if any(key in section for key in inifile.CREDENTIAL_KEYS):
-        raise UnmanagedSectionError(
-            f"The section [{target}] of your credentials file holds keys that "
-            "mfa-switch did not write (long-term keys?); they are left alone: "
-            "pass --target-profile with another name, or move those keys to "
-            "another profile and name it as mfa_source_profile."
-        )
+    names = [
+        recipe.target_profile for recipe in recipes
+        if not (recipe.layout == "aws-mfa" and aws_mfa.wrote_section(
+            sections.get(recipe.target_profile, {})))
+    ]
+    inifile.check_credentials_targets(path, names + list(extra))
 
 
 def _login_name():

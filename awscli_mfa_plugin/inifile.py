@@ -28,7 +28,6 @@ Reading profiles for any other purpose goes through the botocore session;
 import configparser
 import contextlib
 import errno
-import fcntl
 import io
 import os
 import re
@@ -37,6 +36,11 @@ import tempfile
 import time
 
 from awscli_mfa_plugin import errors
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock; _locked says so in a sentence
+    fcntl = None
 
 MANAGED_KEY = "managed_by"
 MANAGED_VALUE = "mfa-switch"
@@ -233,6 +237,26 @@ def read_sections(path, *, subsections=True):
         return {}
     view, _ = _botocore_view(_decode(data, real), real, subsections)
     return view
+
+
+def check_credentials_targets(path, names):
+    """Raise what :func:`store_credentials` would raise for ``names``, writing nothing.
+
+    Lets the command refuse a section it must not overwrite (or a file it
+    must not rewrite) before it asks anyone for a code; the write itself
+    checks again under the lock.
+    """
+    real = _resolve(path)
+    data, _ = _read_file(real)
+    if data is None:
+        return
+    text = _decode(data, real)
+    _botocore_view(text, real)  # UnparsableFileError, as on writing
+    document = _Document(text)
+    for name in names:
+        section = document.section(name)
+        if section is not None:
+            _refuse_unmanaged(section, real)
 
 
 # --------------------------------------------------------------------------
@@ -711,6 +735,11 @@ def _locked(real):
     every write.
     """
     lock_path = real + ".lock"
+    if fcntl is None:
+        raise errors.CredentialsFileError(
+            "mfa-switch cannot lock files on this system yet, so it does not "
+            "write {}.".format(real)
+        )
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
@@ -745,8 +774,10 @@ def _signature(st):
 def _read_file(real):
     """``(bytes, stat)`` of the file, or ``(None, None)`` if it does not exist."""
     try:
-        with open(real, "rb") as handle:
-            st = os.fstat(handle.fileno())
+        # O_NONBLOCK: a FIFO in the file's place must not hang us on open.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise errors.CredentialsFileError(
                     "Cannot use {}: it is not a regular file.".format(real)
@@ -813,7 +844,6 @@ def _replace_atomically(real, data, old_stat):
             with open(fd, "wb", closefd=True) as handle:
                 handle.write(data)
                 handle.flush()
-                os.fsync(handle.fileno())
                 if old_stat is None:
                     mode = 0o600
                 else:
@@ -825,6 +855,9 @@ def _replace_atomically(real, data, old_stat):
                         with contextlib.suppress(OSError):
                             os.fchown(handle.fileno(), old_stat.st_uid, old_stat.st_gid)
                 os.fchmod(handle.fileno(), mode)
+                # Last, so that content, mode and owner are all on disk
+                # before the rename makes them the real file.
+                os.fsync(handle.fileno())
             old_signature = None if old_stat is None else _signature(old_stat)
             if _current_signature(real) != old_signature:
                 return False

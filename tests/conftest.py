@@ -20,10 +20,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    """Point HOME at a fresh folder and drop every AWS_* variable."""
-    home = tmp_path / "home"
-    home.mkdir()
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Point HOME at a fresh folder and drop every AWS_* variable.
+
+    The folder is not inside ``tmp_path``, which stays empty for the test.
+    """
+    home = tmp_path_factory.mktemp("home")
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)

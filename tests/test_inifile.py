@@ -1,0 +1,1310 @@
+"""Tests for awscli_mfa_plugin.inifile: the credentials file is never damaged.
+
+Every test works in its own temporary folder; none touches the real ~/.aws.
+"""
+
+import configparser
+import contextlib
+import os
+import random
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from botocore.configloader import raw_config_parse
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from awscli_mfa_plugin import errors, inifile
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CREDENTIAL_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini"))
+UNPARSABLE_FIXTURES = sorted((FIXTURES / "unparsable").glob("*.ini"))
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+OWNED_SECRET_KEYS = inifile.CREDENTIAL_KEYS + ("aws_security_token",)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def no_real_aws_folder(tmp_path_factory):
+    """Point HOME and the AWS file variables at a scratch folder, for this
+    process and every child it starts, so that no slip can reach ~/.aws."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-credentials"))
+        patch.setenv("AWS_CONFIG_FILE", str(home / "no-config"))
+        yield
+    assert not (home / ".aws").exists()
+
+
+def new_credentials(tag="new"):
+    """A fresh set of temporary credentials whose values say where they came from."""
+    return {
+        "aws_access_key_id": "ASIA" + tag.upper().replace("-", ""),
+        "aws_secret_access_key": "secret-" + tag,
+        "aws_session_token": "token-" + tag,
+        "expiration": "2026-11-27T14:00:00Z",
+    }
+
+
+# --------------------------------------------------------------------------
+# Helpers: split a file at its header lines and compare spans byte for byte
+# --------------------------------------------------------------------------
+
+_LINE_RE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def lines_of(data):
+    """The lines of ``data`` (bytes), each with its own line ending."""
+    return _LINE_RE.findall(data)
+
+
+def header_name(line):
+    """The section name if ``line`` is a header line, else None.
+
+    Like configparser: the text between the first ``[`` and the last ``]``
+    of the stripped line.  (The fixtures hold no continuation line that
+    looks like a header, so indentation can be ignored here.)
+    """
+    stripped = line.strip()
+    end = stripped.rfind(b"]")
+    if stripped.startswith(b"[") and end >= 2:
+        return stripped[1:end].decode("utf-8")
+    return None
+
+
+def split_sections(data):
+    """``[(section name or None for the prelude, bytes of its span)]``."""
+    spans = [[None, b""]]
+    for line in lines_of(data):
+        name = header_name(line)
+        if name is not None:
+            spans.append([name, b""])
+        spans[-1][1] += line
+    return [tuple(span) for span in spans]
+
+
+def assert_only_targets_changed(before, after, targets):
+    """Every byte outside the target sections is as before.
+
+    Sections keep their order, appended targets come last, and the only
+    change allowed outside the targets is line ends (a missing final newline
+    and one blank separator) after the old last line when a section was
+    appended.
+    """
+    old = split_sections(before)
+    new = split_sections(after)
+    old_names = [name for name, _ in old]
+    appended = [t for t in targets if t not in old_names]
+    assert [name for name, _ in new] == old_names + appended
+    for position, ((name, old_span), (_, new_span)) in enumerate(zip(old, new)):
+        if name in targets or old_span == new_span:
+            continue
+        assert appended and position == len(old) - 1, "span of [%s] changed" % name
+        assert new_span.startswith(old_span)
+        extra = new_span[len(old_span):]
+        assert extra.strip(b"\r\n") == b"" and extra.count(b"\n") + extra.count(b"\r") <= 4
+
+
+def target_span(data, target):
+    for name, span in split_sections(data):
+        if name == target:
+            return span
+    return None
+
+
+def kept_lines(span, our_keys):
+    """Comment lines, and lines of keys that are not ours with their
+    continuation lines, in order: what must survive in a target section."""
+    kept = []
+    skipping_deeper_than = None  # indentation of one of our key lines
+    for line in lines_of(span)[1:]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith((b"#", b";")):
+            kept.append(stripped)
+            continue
+        indent = len(line) - len(line.lstrip())
+        if skipping_deeper_than is not None and indent > skipping_deeper_than:
+            continue  # continuation of one of our keys: replaced with it
+        skipping_deeper_than = None
+        match = re.match(rb"\s*([^=:\s]+)\s*[=:]", line)
+        if match and match.group(1).decode().lower() in our_keys:
+            skipping_deeper_than = indent
+        else:
+            kept.append(stripped)
+    return kept
+
+
+def dominant_eol(data):
+    crlf = data.count(b"\r\n")
+    lf = data.count(b"\n") - crlf
+    cr = data.count(b"\r") - crlf
+    if crlf > lf and crlf >= cr:
+        return b"\r\n"
+    if cr > lf and cr > crlf:
+        return b"\r"
+    return b"\n"
+
+
+def line_ends(data):
+    """The set of line endings used in ``data`` (a last line without one aside)."""
+    return {re.search(rb"\r\n|\r|\n", line).group() for line in lines_of(data) if line.endswith((b"\r", b"\n"))}
+
+
+def botocore_reads(path):
+    """The file as botocore's credential provider reads it."""
+    return raw_config_parse(str(path))
+
+
+def check_store(path, before, targets):
+    """Run the invariants of a successful store_credentials of ``targets``."""
+    after = path.read_bytes()
+    assert_only_targets_changed(before, after, list(targets))
+    ours = {key.lower() for values in targets.values() for key in values}
+    ours |= {inifile.MANAGED_KEY, "aws_security_token"}
+    old_view = {}
+    if before.strip():
+        scratch = path.with_name("before-copy")
+        scratch.write_bytes(before)
+        old_view = botocore_reads(scratch)
+        scratch.unlink()
+    new_view = botocore_reads(path)
+    assert list(new_view) == list(old_view) + [t for t in targets if t not in old_view]
+    for name, keys in old_view.items():
+        if name not in targets:
+            assert new_view[name] == keys
+    eol = dominant_eol(before) if before else b"\n"
+    for name, values in targets.items():
+        section = new_view[name]
+        assert section[inifile.MANAGED_KEY] == inifile.MANAGED_VALUE
+        for key, value in values.items():
+            assert section[key] == value
+        assert "aws_security_token" not in section
+        for key, value in old_view.get(name, {}).items():
+            if key not in ours:
+                assert section[key] == value  # e.g. region survives
+        new_span = target_span(after, name)
+        old_span = target_span(before, name)
+        if old_span is not None:
+            # The header line as written (it may gain a line end at the end of the file).
+            assert lines_of(new_span)[0].rstrip(b"\r\n") == lines_of(old_span)[0].rstrip(b"\r\n")
+            assert kept_lines(new_span, ours) == kept_lines(old_span, ours)
+        else:
+            assert new_span.startswith(b"[" + name.encode() + b"]" + eol)
+        if old_span is None or line_ends(old_span) <= {eol}:
+            # Lines we write use the file's dominant line ending.
+            assert line_ends(new_span) == {eol}
+
+
+def copy_fixture(fixture, folder):
+    path = Path(folder) / "credentials"
+    shutil.copyfile(fixture, path)
+    return path
+
+
+def fixture_cases():
+    """(fixture, target) for every section of every fixture, plus an absent one."""
+    cases = []
+    for fixture in CREDENTIAL_FIXTURES:
+        for name in list(botocore_reads(fixture)) + ["brand-new"]:
+            cases.append(pytest.param(fixture, name, id="%s-[%s]" % (fixture.stem, name)))
+    return cases
+
+
+def holds_unmanaged_credentials(fixture, target):
+    own = _own_keys(fixture.read_text(encoding="utf-8"), target)
+    return own.get(inifile.MANAGED_KEY) != inifile.MANAGED_VALUE and any(
+        key in own for key in OWNED_SECRET_KEYS
+    )
+
+
+def _own_keys(text, target):
+    # [DEFAULT] is treated as an ordinary section so that inherited keys do
+    # not count as the target's own.
+    parser = configparser.RawConfigParser(default_section="\n")
+    parser.read_string(text.replace("\r\n", "\n").replace("\r", "\n"))
+    return dict(parser[target]) if parser.has_section(target) else {}
+
+
+# --------------------------------------------------------------------------
+# Lossless edits on a corpus of real, tricky files
+# --------------------------------------------------------------------------
+
+
+class TestFixtureCorpus:
+    @pytest.mark.parametrize("fixture,target", fixture_cases())
+    def test_store_touches_only_the_target(self, tmp_path, fixture, target):
+        """Storing into any section (first, middle, last, absent) of any fixture
+        leaves every other byte alone and botocore reads the new values - or,
+        for a section with long-term keys, refuses and leaves the file as is."""
+        path = copy_fixture(fixture, tmp_path)
+        before = path.read_bytes()
+        credentials = new_credentials(target.strip().replace(" ", "-"))
+        if holds_unmanaged_credentials(fixture, target):
+            with pytest.raises(errors.UnmanagedSectionError):
+                inifile.store_credentials(path, {target: credentials})
+            assert path.read_bytes() == before
+            return
+        inifile.store_credentials(path, {target: credentials})
+        check_store(path, before, {target: credentials})
+
+    @pytest.mark.parametrize("fixture", CREDENTIAL_FIXTURES, ids=lambda p: p.stem)
+    def test_store_twice_is_stable(self, tmp_path, fixture):
+        """Re-writing a managed section keeps its position and only changes values."""
+        path = copy_fixture(fixture, tmp_path)
+        inifile.store_credentials(path, {"brand-new": new_credentials("one")})
+        first = path.read_bytes()
+        inifile.store_credentials(path, {"brand-new": new_credentials("two")})
+        second = path.read_bytes()
+        assert second == first.replace(b"ONE", b"TWO").replace(b"-one", b"-two")
+
+    def test_several_sections_in_one_write(self, tmp_path):
+        """One call writes several sections (existing and new) and nothing else."""
+        path = copy_fixture(FIXTURES / "credentials" / "comments-everywhere.ini", tmp_path)
+        before = path.read_bytes()
+        targets = {
+            "dev": new_credentials("dev"),
+            "staging": new_credentials("staging"),
+            "brand-new": new_credentials("brand"),
+        }
+        inifile.store_credentials(path, targets)
+        check_store(path, before, targets)
+
+    def test_refusal_in_one_section_writes_none(self, tmp_path):
+        """If one of several targets holds long-term keys, no section is written."""
+        path = copy_fixture(FIXTURES / "credentials" / "crlf.ini", tmp_path)
+        before = path.read_bytes()
+        with pytest.raises(errors.UnmanagedSectionError):
+            inifile.store_credentials(
+                path, {"dev": new_credentials("dev"), "default": new_credentials("x")}
+            )
+        assert path.read_bytes() == before
+
+
+class TestLosslessDetails:
+    def test_crlf_file_gets_crlf_lines(self, tmp_path):
+        """A CRLF file stays CRLF throughout, including the lines we add."""
+        path = copy_fixture(FIXTURES / "credentials" / "crlf.ini", tmp_path)
+        inifile.store_credentials(path, {"prod": new_credentials("p"), "n": new_credentials("n")})
+        data = path.read_bytes()
+        assert data.count(b"\n") == data.count(b"\r\n") > 20
+
+    def test_cr_only_file_stays_cr_only(self, tmp_path):
+        """Old Mac line ends (a lone CR) are what botocore sees as lines too."""
+        path = copy_fixture(FIXTURES / "credentials" / "cr-only.ini", tmp_path)
+        inifile.store_credentials(path, {"dev": new_credentials("d"), "n": new_credentials("n")})
+        data = path.read_bytes()
+        assert b"\n" not in data
+        assert botocore_reads(path)["n"]["aws_session_token"] == "token-n"
+
+    def test_missing_final_newline_then_append(self, tmp_path):
+        """Appending after a last line with no newline gives a well-formed file."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\nregion = eu-west-1")
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "t"}})
+        assert path.read_bytes() == (
+            b"[default]\nregion = eu-west-1\n\n[dev]\nmanaged_by = mfa-switch\n"
+            b"aws_session_token = t\n"
+        )
+
+    def test_missing_final_newline_in_target_is_kept_when_only_replacing(self, tmp_path):
+        """Replacing the last key of a file without final newline keeps that style."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[dev]\nmanaged_by = mfa-switch\naws_session_token = old")
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "new"}})
+        assert path.read_bytes() == b"[dev]\nmanaged_by = mfa-switch\naws_session_token = new"
+
+    def test_blank_separator_only_when_needed(self, tmp_path):
+        """A file already ending in a blank line gets no second one."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\nregion = x\n\n")
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "t"}})
+        assert path.read_bytes().startswith(b"[default]\nregion = x\n\n[dev]\n")
+
+    def test_empty_file(self, tmp_path):
+        """An empty file becomes just the new section."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"")
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "t"}})
+        assert path.read_bytes() == b"[dev]\nmanaged_by = mfa-switch\naws_session_token = t\n"
+
+    def test_non_ascii_bytes_are_identical(self, tmp_path):
+        """UTF-8 text elsewhere in the file survives byte for byte."""
+        path = copy_fixture(FIXTURES / "credentials" / "non-ascii.ini", tmp_path)
+        before = path.read_bytes()
+        inifile.store_credentials(path, {"dev": new_credentials("d")})
+        after = path.read_bytes()
+        head = before.split(b"[dev]")[0]
+        assert after.startswith(head) and "日本語".encode() in head
+
+    def test_keys_replaced_in_place_and_others_kept(self, tmp_path):
+        """Our keys change where they stand; region and comments stay put."""
+        path = tmp_path / "credentials"
+        path.write_bytes(
+            b"[dev]\n# my dev profile\nmanaged_by = mfa-switch\naws_access_key_id = ASIAOLD\n"
+            b"region = eu-west-1\naws_secret_access_key = old\n; note\naws_session_token = old\n"
+            b"\n# about prod\n[prod]\nregion = us-east-1\n"
+        )
+        inifile.store_credentials(path, {"dev": new_credentials("n")})
+        assert path.read_bytes() == (
+            b"[dev]\n# my dev profile\nmanaged_by = mfa-switch\naws_access_key_id = ASIAN\n"
+            b"region = eu-west-1\naws_secret_access_key = secret-n\n; note\naws_session_token = token-n\n"
+            b"expiration = 2026-11-27T14:00:00Z\n\n# about prod\n[prod]\nregion = us-east-1\n"
+        )
+
+    def test_unmarked_section_without_credentials_gets_marker_and_keys(self, tmp_path):
+        """A section holding only settings is ours to fill: marker first, after its keys."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[dev]\nregion = eu-west-1\n\n[prod]\n")
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "t"}})
+        assert path.read_bytes() == (
+            b"[dev]\nregion = eu-west-1\nmanaged_by = mfa-switch\naws_session_token = t\n\n[prod]\n"
+        )
+
+    def test_uppercase_keys_are_replaced_not_duplicated(self, tmp_path):
+        """configparser folds key case, so AWS_SESSION_TOKEN is our key: replace it."""
+        path = copy_fixture(FIXTURES / "credentials" / "uppercase-keys.ini", tmp_path)
+        inifile.store_credentials(path, {"dev": new_credentials("u")})
+        text = path.read_text()
+        assert text.lower().count("aws_session_token") == 1
+        assert "Region = eu-west-1" in text
+        assert botocore_reads(path)["dev"]["aws_session_token"] == "token-u"
+
+    def test_continuation_value_of_our_key_becomes_one_line(self, tmp_path):
+        """A managed key whose old value spanned lines is replaced with its continuation."""
+        path = tmp_path / "credentials"
+        path.write_bytes(
+            b"[dev]\nmanaged_by = mfa-switch\naws_session_token = old\n  more old\n"
+            b"  # a comment inside the value\n  even more\nregion = x\n"
+        )
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "new"}})
+        assert path.read_bytes() == (
+            b"[dev]\nmanaged_by = mfa-switch\naws_session_token = new\n"
+            b"  # a comment inside the value\nregion = x\n"
+        )
+
+    def test_continuation_values_elsewhere_untouched(self, tmp_path):
+        """Multi-line values (and botocore's nested s3 blocks) in other sections stay."""
+        path = copy_fixture(FIXTURES / "credentials" / "continuation-lines.ini", tmp_path)
+        before = path.read_bytes()
+        inifile.store_credentials(path, {"dev": new_credentials("c")})
+        view = botocore_reads(path)
+        assert view["tooling"]["description"].count("\n") == 4
+        assert view["default"]["s3"] == {"max_concurrent_requests": "20", "addressing_style": "path"}
+        assert_only_targets_changed(before, path.read_bytes(), ["dev"])
+
+    def test_indented_keys_keep_their_indentation(self, tmp_path):
+        """Lines we add match the section's key indentation so that an indented
+        header after them is still read as a header, not a continuation."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[dev]\n    region = x\n  [prod]\n  region = y\n")
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "t"}})
+        assert path.read_bytes() == (
+            b"[dev]\n    region = x\n    managed_by = mfa-switch\n    aws_session_token = t\n"
+            b"  [prod]\n  region = y\n"
+        )
+        assert botocore_reads(path)["prod"] == {"region": "y"}
+
+    def test_empty_section_before_an_indented_header(self, tmp_path):
+        """With no keys to follow, new lines are indented like the next header."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[dev]\n  [prod]\n  region = y\n")
+        inifile.store_credentials(path, {"dev": {"aws_session_token": "t"}})
+        view = botocore_reads(path)
+        assert view["prod"] == {"region": "y"}
+        assert view["dev"]["aws_session_token"] == "t"
+
+    def test_header_comments_and_spacing(self, tmp_path):
+        """`[dev] ; note` is section dev; `[ spaced name ]` is a different name than `spaced name`."""
+        path = copy_fixture(FIXTURES / "credentials" / "header-spacing.ini", tmp_path)
+        inifile.store_credentials(path, {"last": {"aws_session_token": "t"}})
+        inifile.store_credentials(path, {"spaced name": {"aws_session_token": "u"}})
+        view = botocore_reads(path)
+        assert view["last"]["aws_session_token"] == "t"
+        assert view["spaced name"]["aws_session_token"] == "u"
+        assert view[" spaced name "] == {"region": "eu-west-1"}
+        assert b"[last]   ;   trailing\n" in path.read_bytes()
+
+    def test_legacy_token_removed_from_managed_section(self, tmp_path):
+        """botocore prefers aws_security_token: a stale one in our section must go."""
+        path = copy_fixture(FIXTURES / "credentials" / "legacy-token.ini", tmp_path)
+        inifile.store_credentials(path, {"dev": new_credentials("l")})
+        view = botocore_reads(path)
+        assert "aws_security_token" not in view["dev"]
+        assert view["aws-mfa-style"]["aws_security_token"] == "othertoken"
+
+    def test_safety_net_refuses_an_edit_botocore_would_misread(self, tmp_path, monkeypatch):
+        """If the line editing ever produced text that botocore reads differently
+        from what was intended (here: new lines indented into a continuation of
+        the previous value), nothing is written."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[dev]\nregion = eu-west-1\n\n[prod]\nregion = us-east-1\n")
+        monkeypatch.setattr(
+            inifile, "_key_line", lambda indent, key, value, eol: "    " + key + " = " + value + eol
+        )
+        with pytest.raises(errors.CredentialsFileError, match="without changing other entries"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == b"[dev]\nregion = eu-west-1\n\n[prod]\nregion = us-east-1\n"
+        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock"]
+
+    def test_caller_cannot_forge_the_marker_value(self, tmp_path):
+        """The marker always reads mfa-switch, whatever the caller passes."""
+        path = tmp_path / "credentials"
+        inifile.store_credentials(path, {"dev": {"MANAGED_BY": "someone", "aws_session_token": "t"}})
+        assert botocore_reads(path)["dev"]["managed_by"] == "mfa-switch"
+
+    def test_five_thousand_profiles(self, tmp_path):
+        """A 5,000-profile file: one section in the middle changes, quickly."""
+        path = tmp_path / "credentials"
+        parts = [
+            "# profile %04d\n[profile-%04d]\nregion = eu-west-1\noutput = json\n\n" % (i, i)
+            for i in range(5000)
+        ]
+        parts[2500] = (
+            "[profile-2500]\nmanaged_by = mfa-switch\naws_access_key_id = ASIAOLD\n"
+            "aws_secret_access_key = old\naws_session_token = old\n\n"
+        )
+        before = "".join(parts).encode()
+        path.write_bytes(before)
+        started = time.monotonic()
+        inifile.store_credentials(path, {"profile-2500": new_credentials("big")})
+        elapsed = time.monotonic() - started
+        after = path.read_bytes()
+        head = "".join(parts[:2500]).encode()
+        tail = "".join(parts[2501:]).encode()
+        assert after.startswith(head) and after.endswith(tail)
+        assert botocore_reads(path)["profile-2500"]["aws_session_token"] == "token-big"
+        assert len(botocore_reads(path)) == 5000
+        assert elapsed < 20, elapsed  # generous: catches quadratic blow-ups, not jitter
+
+
+# --------------------------------------------------------------------------
+# Property-based: generated INI files
+# --------------------------------------------------------------------------
+
+_SECTION_NAMES = ["default", "dev", "prod", "qa", "équipe", "team a", "ci.build-1", "x_y"]
+_PLAIN_KEYS = ["region", "output", "Region2", "cli_pager", "s3", "role_arn", "mfa_serial", "note"]
+_VALUE_ALPHABET = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cs", "Cc", "Zl", "Zp"),
+    exclude_characters="\x85",
+)
+_values = st.text(alphabet=_VALUE_ALPHABET, max_size=10)
+_separators = st.sampled_from(["=", " = ", "\t=\t", ":", " : ", "  =   ", "= ", " :"])
+_comments = st.builds(
+    lambda indent, prefix, text: indent + prefix + text,
+    st.sampled_from(["", " ", "\t", "    "]),
+    st.sampled_from(["#", ";"]),
+    _values,
+)
+_blanks = st.sampled_from(["", " ", "\t", "  \t "])
+CREDS_AND_EXTRA = list(inifile.CREDENTIAL_KEYS) + ["expiration", "aws_security_token"]
+
+# Random lines from fragments that matter to the parser, ~1 in 6 parseable.
+_ini_like_lines = st.builds(
+    lambda parts, eol: "".join(parts) + eol,
+    st.lists(
+        st.sampled_from(
+            ["[s]", "[a]", "[b]", " [s]", "\t[a]", "[ s]", "k", "a", "b", "B", "x", "=", ":",
+             " = ", "#", ";", " ", "  ", "\t", "v", "\u00e9", "[", "]", "DEFAULT"]
+        ),
+        max_size=5,
+    ),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+_ini_like_texts = st.builds(
+    lambda prefix, lines, strip: (prefix + "".join(lines)).rstrip("\r\n" if strip else ""),
+    st.sampled_from(["", "[s]\n"]),
+    st.lists(_ini_like_lines, max_size=12),
+    st.booleans(),
+)
+
+
+@st.composite
+def ini_files(draw):
+    """An INI file botocore can parse, as a model: the text of each section.
+
+    Returns ``(prelude, [(name, kind, text)], eol_for_new_lines)``; ``kind`` is
+    "plain", "managed" or "longterm".
+    """
+    mode = draw(st.sampled_from(["\n", "\r\n", "mixed"]))
+
+    def eol():
+        return draw(st.sampled_from(["\n", "\r\n"])) if mode == "mixed" else mode
+
+    prelude = "".join(draw(st.one_of(_comments, _blanks)) + eol() for _ in range(draw(st.integers(0, 3))))
+    names = draw(st.lists(st.sampled_from(_SECTION_NAMES), unique=True, max_size=5))
+    sections = []
+    previous_key_indent = None  # width limit for the next header's indent
+    for name in names:
+        kind = draw(st.sampled_from(["plain", "managed", "longterm"]))
+        header_indents = ["", " ", "  ", "\t"]
+        if previous_key_indent is not None:
+            header_indents = [i for i in header_indents if len(i) <= previous_key_indent]
+        header = draw(st.sampled_from(header_indents)) + "[" + name + "]"
+        header += draw(st.sampled_from(["", " # note", " ; note", "\t", "  "]))
+        keys = draw(st.lists(st.sampled_from(_PLAIN_KEYS), unique_by=str.lower, max_size=4))
+        pairs = [(k, draw(_values)) for k in keys]
+        if kind == "managed":
+            pairs += [("managed_by", "mfa-switch")]
+            pairs += [(k, draw(_values)) for k in draw(st.lists(st.sampled_from(CREDS_AND_EXTRA), unique=True))]
+        elif kind == "longterm":
+            pairs += [("aws_access_key_id", "AKIA" + draw(_values)), ("aws_secret_access_key", "x")]
+        pairs = draw(st.permutations(pairs))
+        key_indent = draw(st.sampled_from(["", " ", "\t", "  "]))
+        body = [header + eol()]
+        for key, value in pairs:
+            for _ in range(draw(st.integers(0, 2))):
+                body.append(draw(st.one_of(_comments, _blanks)) + eol())
+            body.append(key_indent + key + draw(_separators) + value + eol())
+            if key != "managed_by" and value.strip() and draw(st.integers(0, 4)) == 0:
+                # A continuation line: deeper than the key, and shaped like
+                # botocore's nested "k = v" so either reading is valid.
+                body.append(key_indent + "   sub = " + draw(_values) + eol())
+        for _ in range(draw(st.integers(0, 2))):
+            body.append(draw(st.one_of(_comments, _blanks)) + eol())
+        previous_key_indent = len(key_indent) if pairs else None
+        sections.append((name, kind, "".join(body)))
+    if sections and draw(st.booleans()):
+        name, kind, text = sections[-1]
+        sections[-1] = (name, kind, text.rstrip("\r\n"))  # no final newline
+    return prelude, sections
+
+_hypothesis_settings = settings(
+    # Modest by default to keep the suite fast; raise it for a deeper search,
+    # e.g. INIFILE_EXAMPLES=5000.
+    max_examples=int(os.environ.get("INIFILE_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+class TestGeneratedFiles:
+    @_hypothesis_settings
+    @given(model=ini_files(), data=st.data())
+    def test_store_is_lossless(self, model, data):
+        """For generated files: store_credentials changes only the target span,
+        keeps its position, and botocore reads the new values and the old rest."""
+        prelude, sections = model
+        choices = [name for name, kind, _ in sections if kind != "longterm"] + ["brand-new"]
+        target = data.draw(st.sampled_from(choices + [n for n, k, _ in sections if k == "longterm"]))
+        before = (prelude + "".join(text for _, _, text in sections)).encode()
+        credentials = new_credentials("gen")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "credentials"
+            path.write_bytes(before)
+            if target not in choices:
+                with pytest.raises(errors.UnmanagedSectionError):
+                    inifile.store_credentials(path, {target: credentials})
+                assert path.read_bytes() == before
+                return
+            inifile.store_credentials(path, {target: credentials})
+            after = path.read_bytes()
+            names = [name for name, _, _ in sections]
+            if target in names:
+                at = names.index(target)
+                head = (prelude + "".join(t for _, _, t in sections[:at])).encode()
+                tail = "".join(t for _, _, t in sections[at + 1:]).encode()
+                assert after.startswith(head) and after.endswith(tail)
+                middle = after[len(head):len(after) - len(tail)]
+                assert middle.startswith(sections[at][2].encode().split(b"]")[0])
+            else:
+                # Appending only ever adds bytes: at most a line end for the
+                # old last line and one blank line, then the new section.
+                assert after.startswith(before)
+                extra = after[len(before):]
+                separator = extra[: len(extra) - len(extra.lstrip(b"\r\n"))]
+                assert len(separator) <= 4
+                assert extra[len(separator):].startswith(b"[brand-new]")
+            check_store(path, before, {target: credentials})
+
+    @_hypothesis_settings
+    @given(
+        text=_ini_like_texts,
+        section=st.sampled_from(["s", "a", "b", " s", "new"]),
+        subsections=st.booleans(),
+    )
+    def test_any_text_is_edited_exactly_or_refused(self, text, section, subsections):
+        """For arbitrary INI-like text (indented headers, stray brackets, mixed
+        line ends...): if botocore cannot parse it, the edit is refused and the
+        file is byte-identical; if it can, the edit lands, other sections read
+        as before, and the removed key is gone."""
+        before = text.encode()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "config"
+            path.write_bytes(before)
+            try:
+                old = raw_config_parse(str(path), parse_subsections=subsections)
+            except Exception:
+                event("botocore cannot parse it")
+                with pytest.raises(errors.UnparsableFileError):
+                    inifile.update_section(
+                        path, section, {"k": "v"}, remove=("a",), subsections=subsections
+                    )
+                assert path.read_bytes() == before
+                return
+            event("botocore parses it")
+            inifile.update_section(
+                path, section, {"k": "v", "B": "w"}, remove=("a",), subsections=subsections
+            )
+            new = raw_config_parse(str(path), parse_subsections=subsections)
+            for name, keys in old.items():
+                if name != section:
+                    assert new[name] == keys
+            assert new[section]["k"] == "v" and new[section]["b"] == "w"
+            defaults = configparser.RawConfigParser()
+            defaults.read(str(path))
+            assert new[section].get("a") == defaults.defaults().get("a")
+            assert list(new) == list(old) + ([section] if section not in old else [])
+            if section in old:
+                head = before[: before.find(b"[" + section.encode() + b"]")]
+                assert path.read_bytes().startswith(head)
+            else:
+                assert path.read_bytes().startswith(before)
+
+
+# --------------------------------------------------------------------------
+# Refusals: the file is left byte-identical
+# --------------------------------------------------------------------------
+
+
+class TestRefusals:
+    def test_unmarked_credentials_are_never_overwritten(self, tmp_path):
+        """Long-term keys without the marker: UnmanagedSectionError, file untouched,
+        and the message names the section and the way out, with no secret."""
+        path = copy_fixture(FIXTURES / "credentials" / "comments-everywhere.ini", tmp_path)
+        before = path.read_bytes()
+        with pytest.raises(errors.UnmanagedSectionError) as caught:
+            inifile.store_credentials(path, {"default": new_credentials()})
+        assert path.read_bytes() == before
+        message = str(caught.value)
+        assert "[default]" in message and "--target-profile" in message
+        assert "longtermsecret1" not in message and "AKIAEXAMPLE" not in message
+
+    def test_only_a_session_token_counts_as_credentials(self, tmp_path):
+        """Any one credential key without the marker is enough to refuse."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[dev]\naws_session_token = someone-elses\n")
+        with pytest.raises(errors.UnmanagedSectionError):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == b"[dev]\naws_session_token = someone-elses\n"
+
+    def test_foreign_marker_is_not_ours(self, tmp_path):
+        """A managed_by naming another tool does not make the section ours."""
+        data = b"[dev]\nmanaged_by = other-tool\naws_access_key_id = AKIA\n"
+        path = tmp_path / "credentials"
+        path.write_bytes(data)
+        with pytest.raises(errors.UnmanagedSectionError):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == data
+
+    @pytest.mark.parametrize("fixture", UNPARSABLE_FIXTURES, ids=lambda p: p.stem)
+    def test_unparsable_file_is_never_rewritten(self, tmp_path, fixture):
+        """What botocore cannot parse: UnparsableFileError, byte-identical, no secret shown."""
+        with pytest.raises(Exception):
+            raw_config_parse(str(fixture))  # the fixture really is unparsable
+        path = copy_fixture(fixture, tmp_path)
+        before = path.read_bytes()
+        for attempt in (
+            lambda: inifile.store_credentials(path, {"brand-new": new_credentials()}),
+            lambda: inifile.update_section(path, "plugins", {"a": "b"}),
+            lambda: inifile.read_sections(path),
+        ):
+            with pytest.raises(errors.UnparsableFileError) as caught:
+                attempt()
+            assert "SECRET" not in str(caught.value)
+            assert str(path) in str(caught.value)
+            assert path.read_bytes() == before
+        assert sorted(os.listdir(tmp_path)) in (["credentials"], ["credentials", "credentials.lock"])
+
+    def test_bom_is_explained(self, tmp_path):
+        """A byte-order mark gets its own sentence."""
+        path = copy_fixture(FIXTURES / "unparsable" / "utf8-bom.ini", tmp_path)
+        with pytest.raises(errors.UnparsableFileError, match="byte-order mark"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+
+    @pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\r\nb", "a\u2028b", "tok\x0bx"])
+    def test_values_with_line_breaks_are_refused(self, tmp_path, bad):
+        """A value with any line break: UsageError, file untouched, value not shown."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[dev]\n")
+        with pytest.raises(errors.UsageError) as caught:
+            inifile.store_credentials(path, {"dev": {"aws_session_token": bad}})
+        assert bad not in str(caught.value) and "aws_session_token" in str(caught.value)
+        with pytest.raises(errors.UsageError):
+            inifile.update_section(path, "dev", {"region": bad})
+        assert path.read_bytes() == b"[dev]\n"
+
+    @pytest.mark.parametrize("name", ["", "DEFAULT", "a\nb"])
+    def test_bad_section_names(self, tmp_path, name):
+        """Empty names, names with line breaks, and [DEFAULT] (whose keys apply to
+        every profile) are refused before anything is touched."""
+        path = tmp_path / "credentials"
+        with pytest.raises(errors.UsageError):
+            inifile.store_credentials(path, {name: new_credentials()})
+        with pytest.raises(errors.UsageError):
+            inifile.update_section(path, name, {"a": "b"})
+        assert not path.exists()
+
+    @pytest.mark.parametrize("key", ["", "a=b", "a:b", "a b", "[x]", "#x", ";x"])
+    def test_bad_keys(self, tmp_path, key):
+        """Keys that would read back differently are refused."""
+        with pytest.raises(errors.UsageError):
+            inifile.update_section(tmp_path / "config", "plugins", {key: "v"})
+
+    def test_set_and_remove_same_key(self, tmp_path):
+        """A key cannot be both set and removed."""
+        with pytest.raises(errors.UsageError):
+            inifile.update_section(tmp_path / "config", "p", {"Region": "x"}, remove=("region",))
+
+
+# --------------------------------------------------------------------------
+# update_section and read_sections
+# --------------------------------------------------------------------------
+
+
+class TestUpdateSection:
+    def test_idempotent_second_call_does_not_touch_the_file(self, tmp_path):
+        """True when it changes the file, then False, with the file not rewritten."""
+        path = tmp_path / "config"
+        path.write_bytes(b"[default]\nregion = eu-west-1\n\n# plugins below\n[plugins]\n# ours\n")
+        assert inifile.update_section(path, "plugins", {"mfa_switch": "awscli_mfa_plugin"})
+        assert path.read_bytes() == (
+            b"[default]\nregion = eu-west-1\n\n# plugins below\n[plugins]\n# ours\n"
+            b"mfa_switch = awscli_mfa_plugin\n"
+        )
+        first = os.stat(path)
+        time.sleep(0.01)
+        assert not inifile.update_section(path, "plugins", {"mfa_switch": "awscli_mfa_plugin"})
+        second = os.stat(path)
+        assert (first.st_ino, first.st_mtime_ns) == (second.st_ino, second.st_mtime_ns)
+
+    def test_equal_value_keeps_its_formatting(self, tmp_path):
+        """A line already holding the value (in any spelling) is left as written."""
+        data = b"[plugins]\nMFA_Switch\t:  awscli_mfa_plugin   \n"
+        path = tmp_path / "config"
+        path.write_bytes(data)
+        assert not inifile.update_section(path, "plugins", {"mfa_switch": "awscli_mfa_plugin"})
+        assert path.read_bytes() == data
+
+    def test_set_replace_remove_in_profile_section(self, tmp_path):
+        """Replace in place, append after the last key (before the comments that
+        introduce the next section), and remove keys with their continuation lines."""
+        path = tmp_path / "config"
+        path.write_bytes(
+            b"[profile dev]\nregion = eu-west-1\nmfa_serial = old\nold_key = x\n  y = 1\noutput = json\n"
+            b"\n# next one\n[profile prod]\nregion = us-east-1\n"
+        )
+        assert inifile.update_section(
+            path, "profile dev", {"mfa_serial": "arn:new", "mfa_duration_seconds": "3600"},
+            remove=("old_key", "not_there"),
+        )
+        assert path.read_bytes() == (
+            b"[profile dev]\nregion = eu-west-1\nmfa_serial = arn:new\noutput = json\n"
+            b"mfa_duration_seconds = 3600\n\n# next one\n[profile prod]\nregion = us-east-1\n"
+        )
+
+    def test_alias_file_keeps_user_aliases(self, tmp_path):
+        """Merging an alias leaves the user's own (multi-line) aliases byte for byte."""
+        path = tmp_path / "cli" / "alias"
+        path.parent.mkdir()
+        user = (
+            b"[toplevel]\n\nwhoami = sts get-caller-identity\n\ncreate-assume-role =\n"
+            b"  !f() {\n    aws iam create-role --role-name \"${1}\"\n  }; f\n\n"
+        )
+        path.write_bytes(user)
+        alias = {"mfa": "mfa-switch"}
+        assert inifile.update_section(path, "toplevel", alias, subsections=False)
+        assert path.read_bytes() == user[:-1] + b"mfa = mfa-switch\n\n"
+        assert not inifile.update_section(
+            path, "toplevel", {"whoami": "sts get-caller-identity"}, subsections=False
+        )
+        aliases = raw_config_parse(str(path), parse_subsections=False)["toplevel"]
+        assert aliases["create-assume-role"].startswith("\n!f() {")
+
+    def test_alias_rules_are_not_botocores(self, tmp_path):
+        """botocore would reject a multi-line alias as a bad sub-block, so the
+        default (config/credentials rules) refuses the file; the alias rules accept it."""
+        path = tmp_path / "alias"
+        user = b"[toplevel]\nlong =\n  !f() { echo hi; }; f\n"
+        path.write_bytes(user)
+        with pytest.raises(errors.UnparsableFileError):
+            inifile.update_section(path, "toplevel", {"mfa": "mfa-switch"})
+        assert path.read_bytes() == user
+        assert inifile.read_sections(path, subsections=False) == {
+            "toplevel": {"long": "\n!f() { echo hi; }; f"}
+        }
+        assert inifile.update_section(path, "toplevel", {"mfa": "mfa-switch"}, subsections=False)
+
+    def test_check_sees_current_sections_and_can_abort(self, tmp_path):
+        """check gets the parsed file under the lock; raising aborts the write."""
+        path = tmp_path / "config"
+        path.write_bytes(b"[plugins]\nother = thing\n")
+        seen = []
+
+        class Refuse(Exception):
+            pass
+
+        def check(sections):
+            seen.append(sections)
+            raise Refuse()
+
+        with pytest.raises(Refuse):
+            inifile.update_section(path, "plugins", {"mfa_switch": "x"}, check=check)
+        assert seen == [{"plugins": {"other": "thing"}}]
+        assert path.read_bytes() == b"[plugins]\nother = thing\n"
+        assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+    def test_new_file_and_folders(self, tmp_path):
+        """A missing alias file and its missing folders are created 0600 / 0700."""
+        path = tmp_path / "home" / ".aws" / "cli" / "alias"
+        with umask(0o022):
+            assert inifile.update_section(path, "toplevel", {"mfa": "mfa-switch"})
+        assert path.read_bytes() == b"[toplevel]\nmfa = mfa-switch\n"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        for folder in (path.parent, path.parent.parent, path.parent.parent.parent):
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+    def test_nothing_to_do_creates_nothing(self, tmp_path):
+        """Removing from a section that does not exist creates no file or folder."""
+        path = tmp_path / "missing" / "config"
+        assert not inifile.update_section(path, "plugins", {}, remove=("mfa_switch",))
+        assert not path.parent.exists()
+        path.parent.mkdir()
+        assert not inifile.update_section(path, "plugins", {}, remove=("mfa_switch",))
+        assert not path.exists()
+
+    def test_change_by_a_writer_without_our_lock_is_not_lost(self, tmp_path):
+        """If another program (e.g. `aws configure set`) rewrites the file between
+        our read and our rename, we re-read and apply our change on top of its."""
+        path = tmp_path / "config"
+        path.write_bytes(b"[default]\nregion = eu-west-1\n")
+        calls = []
+
+        def meddle(sections):
+            calls.append(sections)
+            if len(calls) == 1:
+                with open(path, "ab") as handle:
+                    handle.write(b"\n[profile other]\nregion = us-east-2\n")
+
+        assert inifile.update_section(path, "plugins", {"mfa_switch": "x"}, check=meddle)
+        view = botocore_reads(path)
+        assert view["profile other"] == {"region": "us-east-2"}
+        assert view["plugins"] == {"mfa_switch": "x"}
+        assert len(calls) == 2
+
+    def test_file_that_keeps_changing_gives_up_cleanly(self, tmp_path):
+        """A file changed under us on every attempt: a clear error, our edit not written."""
+        path = tmp_path / "config"
+        path.write_bytes(b"[default]\n")
+        counter = []
+
+        def meddle(sections):
+            counter.append(1)
+            with open(path, "ab") as handle:
+                handle.write(b"# change %d\n" % len(counter))
+
+        with pytest.raises(errors.CredentialsFileError, match="kept changing"):
+            inifile.update_section(path, "plugins", {"mfa_switch": "x"}, check=meddle)
+        assert b"mfa_switch" not in path.read_bytes()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["config", "config.lock"]
+
+
+class TestReadSections:
+    def test_missing_file(self, tmp_path):
+        """A missing file reads as no sections."""
+        assert inifile.read_sections(tmp_path / "nope" / "credentials") == {}
+
+    @pytest.mark.parametrize("fixture", CREDENTIAL_FIXTURES, ids=lambda p: p.stem)
+    def test_same_as_botocore(self, fixture):
+        """Every fixture reads exactly as botocore reads it (sub-blocks as text)."""
+        expected = raw_config_parse(str(fixture), parse_subsections=False)
+        assert inifile.read_sections(fixture) == expected
+
+    def test_folder_instead_of_file(self, tmp_path):
+        """A folder where the file should be is a clear CredentialsFileError."""
+        folder = tmp_path / "credentials"
+        folder.mkdir()
+        with pytest.raises(errors.CredentialsFileError, match="folder"):
+            inifile.read_sections(folder)
+        with pytest.raises(errors.CredentialsFileError, match="folder"):
+            inifile.store_credentials(folder, {"dev": new_credentials()})
+        assert list(folder.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# Files: atomic writes, modes, symlinks, temp files
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def umask(mask):
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+class TestFilesystem:
+    @pytest.mark.parametrize("mask", [0o000, 0o022, 0o077])
+    def test_new_file_is_0600_and_new_folder_0700(self, tmp_path, mask):
+        """Whatever the umask, a new credentials file is 0600 in a 0700 folder."""
+        path = tmp_path / "home" / ".aws" / "credentials"
+        with umask(mask):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE((path.parent.parent).stat().st_mode) == 0o700
+        assert stat.S_IMODE(Path(str(path) + ".lock").stat().st_mode) & 0o077 == 0
+
+    @pytest.mark.parametrize("before,after", [(0o644, 0o600), (0o640, 0o600), (0o666, 0o600), (0o400, 0o400)])
+    def test_existing_mode_loses_group_and_other_bits(self, tmp_path, before, after):
+        """An existing file keeps its owner bits and is never left readable by others."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\nregion = x\n")
+        path.chmod(before)
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        assert stat.S_IMODE(path.stat().st_mode) == after
+
+    @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to own a file for someone else")
+    def test_owner_is_kept_when_root_writes(self, tmp_path):
+        """Root (say, in a container mounting ~/.aws) leaves the file its owner's."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        os.chown(path, 12345, 23456)
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        st_ = path.stat()
+        assert (st_.st_uid, st_.st_gid) == (12345, 23456)
+
+    def test_symlink_is_followed_and_kept(self, tmp_path):
+        """A dotfiles symlink stays a symlink; its target is updated, and the lock
+        and temp files live next to the target."""
+        dotfiles = tmp_path / "dotfiles" / "aws"
+        dotfiles.mkdir(parents=True)
+        real = dotfiles / "credentials"
+        real.write_bytes(b"[default]\nregion = x\n")
+        real.chmod(0o600)
+        aws = tmp_path / "home" / ".aws"
+        aws.mkdir(parents=True)
+        link = aws / "credentials"
+        link.symlink_to(os.path.relpath(real, aws))
+        inifile.store_credentials(link, {"dev": new_credentials("sym")})
+        assert link.is_symlink() and os.readlink(link) == os.path.relpath(real, aws)
+        assert botocore_reads(real)["dev"]["aws_session_token"] == "token-sym"
+        assert sorted(os.listdir(aws)) == ["credentials"]
+        assert sorted(os.listdir(dotfiles)) == ["credentials", "credentials.lock"]
+
+    def test_symlink_chain_and_dangling_link(self, tmp_path):
+        """A chain of links is followed to the end; a dangling link gets its target created."""
+        real = tmp_path / "store" / "credentials"
+        middle = tmp_path / "middle"
+        link = tmp_path / "credentials"
+        middle.symlink_to(real)
+        link.symlink_to(middle)
+        inifile.store_credentials(link, {"dev": new_credentials("chain")})
+        assert link.is_symlink() and middle.is_symlink()
+        assert stat.S_IMODE(real.stat().st_mode) == 0o600
+        assert stat.S_IMODE(real.parent.stat().st_mode) == 0o700
+        assert botocore_reads(real)["dev"]["aws_session_token"] == "token-chain"
+
+    def test_something_else_in_the_files_place(self, tmp_path):
+        """A FIFO where the file should be is refused at once, not waited on."""
+        path = tmp_path / "credentials"
+        os.mkfifo(path)
+        with pytest.raises(errors.CredentialsFileError, match="not a regular file"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
+    def test_no_temp_files_after_success(self, tmp_path):
+        """A normal write leaves only the file and its lock file."""
+        path = tmp_path / "credentials"
+        for i in range(3):
+            inifile.store_credentials(path, {"dev": new_credentials(str(i))})
+        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock"]
+
+    @pytest.mark.parametrize("failure", ["fsync", "replace", "interrupt"])
+    def test_failure_mid_write_leaves_file_and_no_temp(self, tmp_path, monkeypatch, failure):
+        """An error (or Ctrl-C) while writing: the old file is intact and the temp file gone."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\nregion = x\n")
+
+        def broken(*args, **kwargs):
+            if failure == "interrupt":
+                raise KeyboardInterrupt()
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync" if failure == "fsync" else "replace", broken)
+        expected = KeyboardInterrupt if failure == "interrupt" else errors.CredentialsFileError
+        with pytest.raises(expected):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        monkeypatch.undo()
+        assert path.read_bytes() == b"[default]\nregion = x\n"
+        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock"]
+
+    def test_stale_temp_files_are_swept(self, tmp_path):
+        """A temp file left by a killed writer is removed by the next write; other files stay."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        (tmp_path / ".credentials.mfa-switch-abc123.tmp").write_bytes(b"partial")
+        (tmp_path / ".credentials.other.tmp").write_bytes(b"not ours")
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        assert sorted(os.listdir(tmp_path)) == [".credentials.other.tmp", "credentials", "credentials.lock"]
+
+
+# --------------------------------------------------------------------------
+# Concurrency, locks and kills: separate processes
+# --------------------------------------------------------------------------
+
+_WRITER = r"""
+import os, sys, time
+from awscli_mfa_plugin import inifile
+path, name, go, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+while not os.path.exists(go):
+    time.sleep(0.001)
+for i in range(rounds):
+    inifile.store_credentials(path, {name: {
+        "aws_access_key_id": "ASIA" + name.upper().replace("-", ""),
+        "aws_secret_access_key": "secret-%s-%d" % (name, i),
+        "aws_session_token": "token-%s-%d" % (name, i),
+    }})
+"""
+
+
+def run_python(code, *args, **kwargs):
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *[str(a) for a in args]], cwd=REPO_ROOT, **kwargs
+    )
+
+
+class TestConcurrency:
+    def test_sixteen_processes_all_land(self, tmp_path):
+        """16 processes writing different sections at once: all 16 are there with
+        their last values, the long-term section is intact, the file parses."""
+        path = tmp_path / "credentials"
+        original = b"# team file\n[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = lt\n"
+        path.write_bytes(original)
+        go = tmp_path / "go"
+        rounds = 3
+        writers = [run_python(_WRITER, path, "p-%02d" % i, go, rounds) for i in range(16)]
+        time.sleep(0.3)  # let them start and wait at the line
+        go.touch()
+        for writer in writers:
+            assert writer.wait(timeout=60) == 0
+        view = botocore_reads(path)
+        assert view["default"] == {"aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "lt"}
+        for i in range(16):
+            name = "p-%02d" % i
+            assert view[name]["aws_session_token"] == "token-%s-%d" % (name, rounds - 1)
+        assert path.read_bytes().startswith(original)
+        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock", "go"]
+
+    def test_threads_in_one_process_are_serialized_too(self, tmp_path):
+        """flock locks belong to each open of the lock file, so threads of one
+        process exclude each other as well: all their sections land."""
+        path = tmp_path / "credentials"
+        threads = [
+            threading.Thread(
+                target=inifile.store_credentials, args=(path, {"t%d" % i: new_credentials("t%d" % i)})
+            )
+            for i in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        view = botocore_reads(path)
+        assert sorted(view) == ["t%d" % i for i in range(8)]
+
+    def test_lock_timeout_is_a_clear_error(self, tmp_path, monkeypatch):
+        """A lock held elsewhere: after the timeout, a sentence naming the lock, file untouched."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        holder = run_python(
+            "import fcntl, os, sys, time\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)\n",
+            str(path) + ".lock",
+            stdout=subprocess.PIPE,
+        )
+        try:
+            assert holder.stdout.readline() == b"locked\n"
+            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.3)
+            started = time.monotonic()
+            with pytest.raises(errors.CredentialsFileError) as caught:
+                inifile.store_credentials(path, {"dev": new_credentials()})
+            assert 0.3 <= time.monotonic() - started < 5
+            assert "credentials.lock" in str(caught.value) and "0.3 seconds" in str(caught.value)
+            assert path.read_bytes() == b"[default]\n"
+        finally:
+            holder.kill()
+            holder.wait()
+            holder.stdout.close()
+        # The holder died holding the lock: its lock file no longer blocks.
+        monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 5)
+        started = time.monotonic()
+        inifile.store_credentials(path, {"dev": new_credentials("after")})
+        assert time.monotonic() - started < 1
+        assert botocore_reads(path)["dev"]["aws_session_token"] == "token-after"
+
+    def test_no_flock_is_a_sentence_not_a_traceback(self, tmp_path, monkeypatch):
+        """Where fcntl is missing (Windows), writing stops with a CredentialsFileError."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        monkeypatch.setattr(inifile, "fcntl", None)
+        with pytest.raises(errors.CredentialsFileError, match="cannot lock"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == b"[default]\n"
+
+    def test_leftover_lock_file_does_not_block(self, tmp_path, monkeypatch):
+        """A lock file left behind (nobody holding it) is simply reused."""
+        path = tmp_path / "credentials"
+        Path(str(path) + ".lock").write_bytes(b"")
+        monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.5)
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        assert botocore_reads(path)["dev"]["managed_by"] == "mfa-switch"
+
+    def test_sigkill_leaves_old_or_new_file(self, tmp_path):
+        """A writer of a multi-megabyte file SIGKILLed at random moments - half of
+        them while it is writing - leaves exactly the old or the new content,
+        never a mix; the next write sweeps any temp file left behind."""
+        seed = random.randrange(1 << 30)
+        rng = random.Random(seed)
+        padding = "# " + "x" * 10000 + "\n"
+        old = "".join(
+            "[profile-%03d]\nregion = eu-west-1\n%s\n" % (i, padding) for i in range(300)
+        ).encode()
+        old += b"[target]\nmanaged_by = mfa-switch\naws_session_token = old\n"
+        reference = tmp_path / "reference" / "credentials"
+        reference.parent.mkdir()
+        reference.write_bytes(old)
+        inifile.store_credentials(reference, {"target": new_credentials("kill")})
+        new = reference.read_bytes()
+        assert new != old and len(new) > 3_000_000
+
+        folder = tmp_path / "victim"
+        folder.mkdir()
+        path = folder / "credentials"
+        child = _SLOW_DISK + (
+            "creds = %r\nprint('ready', flush=True)\nsys.stdin.readline()\n"
+            "inifile.store_credentials(sys.argv[1], {'target': creds})\n"
+            "print('done', flush=True)\n" % new_credentials("kill")
+        )
+
+        def start():
+            path.write_bytes(old)
+            proc = run_python(child, path, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            assert proc.stdout.readline() == b"ready\n"
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+            return proc
+
+        def finish(proc):
+            proc.wait()
+            proc.stdin.close()
+            proc.stdout.close()
+
+        proc = start()  # one uninterrupted run, to learn how long each phase takes
+        started = time.monotonic()
+        assert proc.stdout.readline() == b"writing\n"
+        writing = time.monotonic()
+        assert proc.stdout.readline() == b"done\n"
+        done = time.monotonic()
+        finish(proc)
+        assert path.read_bytes() == new
+
+        for attempt in range(6):
+            proc = start()
+            if attempt % 2:
+                assert proc.stdout.readline() == b"writing\n"
+                time.sleep(rng.uniform(0, (done - writing) * 1.1))
+            else:
+                time.sleep(rng.uniform(0, (done - started) * 1.1))
+            proc.send_signal(signal.SIGKILL)
+            finish(proc)
+            data = path.read_bytes()
+            assert data in (old, new), "partial file after SIGKILL (seed %d)" % seed
+        assert botocore_reads(path)["target"]["managed_by"] == "mfa-switch"
+        inifile.store_credentials(path, {"target": new_credentials("after")})
+        assert sorted(os.listdir(folder)) == ["credentials", "credentials.lock"]
+
+    def test_readers_never_see_a_partial_file(self, tmp_path):
+        """While another process rewrites the file again and again on a slow disk,
+        every read (as `aws` would do meanwhile) sees one complete version."""
+        path = tmp_path / "credentials"
+        base = "".join("[p%03d]\n# %s\n" % (i, "y" * 4000) for i in range(100))
+        path.write_bytes(base.encode())
+        child = _SLOW_DISK + (
+            "for i in range(12):\n"
+            "    inifile.store_credentials(sys.argv[1], {'target': {'aws_session_token': 't%d' % i}})\n"
+        )
+        writer = run_python(child, path, stdout=subprocess.DEVNULL)
+        reads = 0
+        try:
+            while writer.poll() is None:
+                data = path.read_bytes()
+                assert data.startswith(base.encode()) and data.endswith(b"\n"), "partial read"
+                reads += 1
+        finally:
+            writer.wait()
+        assert writer.returncode == 0 and reads > 10
+        assert botocore_reads(path)["target"]["aws_session_token"] == "t11"
+
+
+# A child-process prelude that makes every file write slow (64 KiB chunks,
+# each flushed, with a pause) and says "writing" when the first one starts,
+# so that kills and reads land inside the write window, not only around it.
+_SLOW_DISK = r"""
+import builtins, sys, time
+from awscli_mfa_plugin import inifile
+
+_real_open = builtins.open
+
+
+_announced = []
+
+
+class _SlowFile:
+    def __init__(self, handle):
+        self._handle = handle
+
+    def write(self, data):
+        if not _announced:
+            _announced.append(True)
+            print("writing", flush=True)
+        view = memoryview(data)
+        for i in range(0, len(view), 1 << 16):
+            self._handle.write(view[i:i + (1 << 16)])
+            self._handle.flush()
+            time.sleep(0.001)
+        return len(view)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        self._handle.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._handle.__exit__(*exc)
+
+
+def _slow_open(file, mode="r", *args, **kwargs):
+    handle = _real_open(file, mode, *args, **kwargs)
+    return _SlowFile(handle) if "w" in mode or "a" in mode else handle
+
+
+builtins.open = _slow_open
+"""

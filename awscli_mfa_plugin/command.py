@@ -197,10 +197,11 @@ class MfaSwitchCommand(BasicCommand):
         if not recipe.serial_number:
             recipe = self._discover(recipe, parsed_args, parsed_globals,
                                     profiles)
-        if (recipe.uses_role and parsed_args.token_code is None
-                and (recipe.duration_seconds or 0) <= CHAINED_ROLE_MAX
+        if (parsed_args.token_code is None
+                and (not recipe.uses_role
+                     or (recipe.duration_seconds or 0) <= CHAINED_ROLE_MAX)
                 and multi.kept_session(sections, recipe, self._env.now())):
-            # A kept MFA session covers this role: no code needed.
+            # A kept MFA session serves this profile: no code needed.
             return self._run_many([recipe], parsed_args, parsed_globals,
                                   profiles, sections)
         code = self._code(parsed_args, recipe)
@@ -265,7 +266,8 @@ class MfaSwitchCommand(BasicCommand):
             raise UsageError(
                 "Flags such as --role-arn or --target-profile apply to one "
                 "profile; switch several profiles by their recipes only.")
-        names = names or switchable_profiles(profiles)
+        if parsed_args.all:
+            names += [n for n in switchable_profiles(profiles) if n not in names]
         if not names:
             raise RecipeError(
                 "No profile has an mfa-switch recipe that assumes a role; add "

@@ -138,3 +138,20 @@ def test_declining_to_save_leaves_the_config_alone(aws):
     child.close()
     assert child.exitstatus == 0
     assert aws.config.read_bytes() == config
+
+
+def test_aws_mfa_layout_saves_the_device_where_aws_mfa_reads_it(aws):
+    serial = enable_device(aws)
+    a = aws.account
+    aws.config.write_text("[plugins]\nmfa_switch = awscli_mfa_plugin\n")
+    aws.credentials.write_text(
+        "[dev-long-term]\n"
+        f"aws_access_key_id = {a.access_key_id}\n"
+        f"aws_secret_access_key = {a.secret_access_key}\n"
+        f"assume_role = {a.role_arn}\n")
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code",
+                     aws.code(), "--save-serial")
+    assert result.returncode == 0, result.stderr
+    long_term = aws.credentials.read_text().split("[dev-long-term]\n")[1]
+    assert f"aws_mfa_device = {serial}" in long_term.split("\n[")[0]
+    assert "[profile dev]" not in aws.config.read_text()

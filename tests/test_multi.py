@@ -82,7 +82,8 @@ class TestThroughTheCli:
         first = aws.run("mfa-switch", "dev", "ops", "--token-code", aws.code())
         assert first.returncode == 0, first.stderr
         kept = sections(aws)["default-mfa-session"]
-        for args in (("ops", "dev"), ("--profile", "ops")):
+        for args in (("ops", "dev"), ("--profile", "ops"),
+                     ("--profile", "session")):
             again = aws.run("mfa-switch", *args, input="")
             assert again.returncode == 0, again.stderr
             assert "no code was needed" in again.stderr

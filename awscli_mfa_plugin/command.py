@@ -57,13 +57,26 @@ them)::
 
 Without ``mfa_role_arn`` the command gets a session token
 (GetSessionToken) for the source profile's user instead of assuming a role.
-``mfa_serial`` may also sit on the source profile. Each key has a flag that
-overrides it for one run.
+``mfa_serial`` may also sit on the source profile; without it anywhere, the
+device is looked up in IAM (ListMFADevices) and can be saved. Each key has a
+flag that overrides it for one run.
 
-The code comes from ``--token-code``, else from standard input when that is
-not a terminal, else from a prompt that names the device and shows how long
-the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
+Two other layouts work unchanged: aws-mfa's (``[dev-long-term]`` in the
+credentials file with ``aws_mfa_device`` and ``assume_role``), and the AWS
+CLI's own role profiles (``role_arn``, ``source_profile``, ``mfa_serial``),
+whose credentials go into the CLI's cache (``~/.aws/cli/cache``) so that
+``aws --profile`` stops asking for a code.
+
+The code comes from ``--token-code``, else from the command named by
+``mfa_process`` (its standard output), else from standard input when that
+is not a terminal, else from a prompt that names the device and shows how
+long the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
 (exit status 130) without changing any file.
+
+Several profiles (``--all``, or their names) are switched with one code per
+MFA device: one MFA session (kept in ``[<source>-mfa-session]``, so later
+switches need no code while it lasts), and each role assumed from it. Roles
+assumed that way last at most one hour (STS role chaining).
 
 A summary of the identity now in use and its expiry goes to standard error;
 standard output stays empty.
@@ -85,6 +98,14 @@ _EXAMPLES = """\
 **To write the credentials under another profile name**::
 
     aws mfa-switch --profile dev --target-profile dev-session
+
+**To switch every role profile with one code**::
+
+    aws mfa-switch --all
+
+**To switch two profiles with one code**::
+
+    aws mfa-switch dev prod
 """
 
 

@@ -28,7 +28,8 @@ import datetime
 from typing import Callable, Optional, Tuple
 
 from awscli_mfa_plugin import sts
-from awscli_mfa_plugin.errors import ExitCode, MfaSwitchError, UsageError
+from awscli_mfa_plugin.errors import (
+    Cancelled, ExitCode, MfaSwitchError, UsageError)
 from awscli_mfa_plugin.recipe import CHAINED_ROLE_MAX, Recipe
 from awscli_mfa_plugin.stored import format_expiration, from_section
 
@@ -79,7 +80,11 @@ class Outcome:
         return self.failed[0][1].exit_code if self.failed else ExitCode.OK
 
     def sections(self):
-        """``{section: values}`` for one ``inifile.store_credentials`` call."""
+        """``{section: values}`` for one ``inifile.store_credentials`` call.
+
+        One session section per source profile: should one source use two
+        devices in a run, the last is kept (its ``mfa_serial`` says which).
+        """
         out = {}
         for session in self.sessions:
             if not session.reused:
@@ -156,8 +161,9 @@ def switch_many(recipes, tools, sections, now):
 
     ``sections`` is the credentials file as read before (for kept
     sessions).  Nothing is written here: the caller writes
-    :meth:`Outcome.sections` in one call.  A role STS refuses does not stop
-    the others; it is reported in :attr:`Outcome.failed`.
+    :meth:`Outcome.sections` in one call.  A role STS refuses, or a device
+    whose session cannot be had, does not stop the others; it is reported
+    in :attr:`Outcome.failed`.  Cancelling at a prompt stops everything.
     """
     batches = groups(recipes)
     kept = {id(batch): kept_session(sections, batch[0], now) for batch in batches}
@@ -171,7 +177,14 @@ def switch_many(recipes, tools, sections, now):
         )
     sessions, switched, failed = [], [], []
     for batch in batches:
-        session = kept[id(batch)] or _new_session(batch, tools)
+        try:
+            session = kept[id(batch)] or _new_session(batch, tools)
+        except Cancelled:
+            raise  # Ctrl-C means nothing is written, whatever was done
+        except MfaSwitchError as error:
+            # A wrong code for one device does not undo the others.
+            failed.extend((recipe, error) for recipe in batch)
+            continue
         sessions.append(session)
         done, errors = _assume_all(batch, session, tools)
         switched.extend(done)

@@ -228,3 +228,33 @@ def test_a_kept_session_is_reused_only_for_its_device_and_while_fresh():
     assert multi.kept_session(kept, recipe("a"), late) is None
     unmarked = {"default-mfa-session": dict(values, managed_by="someone")}
     assert multi.kept_session(unmarked, recipe("a"), NOW) is None
+
+
+def test_a_refused_code_for_one_device_keeps_the_other_devices_roles():
+    def wrong_code(stubber):
+        stubber.add_client_error(
+            "get_session_token", service_error_code="AccessDenied",
+            http_status_code=403, service_message=(
+                "MultiFactorAuthentication failed with invalid MFA one time "
+                "pass code."))
+    stubs = StubbedSts(session_token, assumed("a"), wrong_code)
+    tools = multi.Tools(stubs.creator, lambda r: "123456")
+    outcome = multi.switch_many(
+        [recipe("a"), recipe("b", serial=SERIAL + "2")], tools, {}, NOW)
+    assert [r.profile for r, _ in outcome.switched] == ["a"]
+    assert [r.profile for r, _ in outcome.failed] == ["b"]
+    assert set(outcome.sections()) == {"a", "default-mfa-session"}
+    assert "already used" in multi.summary(outcome, NOW)
+
+
+def test_cancelling_at_the_second_device_stops_everything():
+    from awscli_mfa_plugin.errors import Cancelled
+
+    def code(recipe):
+        if recipe.serial_number != SERIAL:
+            raise Cancelled()
+        return "123456"
+    stubs = StubbedSts(session_token, assumed("a"))
+    with pytest.raises(Cancelled):
+        multi.switch_many([recipe("a"), recipe("b", serial=SERIAL + "2")],
+                          multi.Tools(stubs.creator, code), {}, NOW)

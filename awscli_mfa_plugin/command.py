@@ -3,6 +3,7 @@
 The AWS CLI builds this class only when ``mfa-switch`` is used (see the
 placeholder in ``awscli_mfa_plugin/__init__.py``).
 """
+import contextlib
 import dataclasses
 import getpass
 import os
@@ -10,7 +11,17 @@ import os
 from awscli.customizations.assumerole import CACHE_DIR as CLI_CACHE_DIR
 from awscli.customizations.commands import BasicCommand
 
-from awscli_mfa_plugin import aws_mfa, discovery, inifile, multi, native, sts
+from awscli_mfa_plugin import (
+    aws_mfa,
+    discovery,
+    inifile,
+    listing,
+    multi,
+    native,
+    sessions,
+    shells,
+    sts,
+)
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     Cancelled,
@@ -30,6 +41,7 @@ from awscli_mfa_plugin.recipe import (
     resolve_recipe,
     switchable_profiles,
 )
+from awscli_mfa_plugin.stored import StoredCredentials
 from awscli_mfa_plugin.sts import fetch_credentials
 
 # Keys that make botocore resolve a profile some other way before it looks
@@ -78,8 +90,15 @@ MFA device: one MFA session (kept in ``[<source>-mfa-session]``, so later
 switches need no code while it lasts), and each role assumed from it. Roles
 assumed that way last at most one hour (STS role chaining).
 
-A summary of the identity now in use and its expiry goes to standard error;
-standard output stays empty.
+Credentials stored earlier by this command are kept, without asking for a
+code, while more than five minutes are left (``--min-remaining`` or the
+profile's ``mfa_min_remaining`` key change that; ``--force`` renews anyway).
+
+A summary of the identity now in use and its expiry goes to standard error.
+Standard output stays empty unless asked for: ``--export`` prints the lines
+that make a shell use the credentials, ``--credential-process`` the JSON a
+``credential_process`` setting expects, ``--list`` a table of the profiles
+that can be switched.
 """
 
 _EXAMPLES = """\
@@ -98,6 +117,22 @@ _EXAMPLES = """\
 **To write the credentials under another profile name**::
 
     aws mfa-switch --profile dev --target-profile dev-session
+
+**To use the credentials in the current shell (bash, zsh; fish, PowerShell)**::
+
+    eval "$(aws mfa-switch --profile dev --export)"
+    aws mfa-switch --profile dev --export fish | source
+    aws mfa-switch --profile dev --export powershell | Invoke-Expression
+
+**To let another profile get its credentials from this command** (in the
+AWS config file; a code is asked for on the terminal when needed)::
+
+    [profile dev-tools]
+    credential_process = aws mfa-switch --profile dev --credential-process
+
+**To see which profiles can be switched and how long each has left**::
+
+    aws mfa-switch --list
 
 **To switch every role profile with one code**::
 
@@ -163,6 +198,31 @@ class MfaSwitchCommand(BasicCommand):
             "<p>The profile to write the credentials to (default: the "
             "selected profile).</p>",
         ),
+        {"name": "force", "action": "store_true",
+         "help_text": "<p>Get new credentials even when the stored ones are "
+                      "still valid.</p>"},
+        _string_arg(
+            "min-remaining",
+            "<p>Keep stored credentials, without asking for a code, while "
+            "more than this many seconds are left (overrides "
+            "<code>mfa_min_remaining</code>; default 300, or 900 with "
+            "<code>--credential-process</code>).</p>",
+        ),
+        {"name": "export", "nargs": "?", "const": shells.DEFAULT_SHELL,
+         "choices": list(shells.SHELLS), "cli_type_name": "string",
+         "help_text": "<p>Print to standard output the commands that make "
+                      "the current shell use the credentials (secrets "
+                      "included): for <code>bash</code> (the default), "
+                      "<code>zsh</code>, <code>sh</code>, <code>fish</code> "
+                      "or <code>powershell</code>.</p>"},
+        {"name": "credential-process", "action": "store_true",
+         "help_text": "<p>Print the credentials as the JSON a "
+                      "<code>credential_process</code> setting must return "
+                      "(secrets included); a code is asked for on the "
+                      "controlling terminal.</p>"},
+        {"name": "list", "action": "store_true",
+         "help_text": "<p>List the profiles that can be switched, with their "
+                      "role, source profile and time left.</p>"},
         {"name": "profiles", "positional_arg": True, "nargs": "*",
          "cli_type_name": "string", "synopsis": "[<profile> ...]",
          "help_text": "<p>Profiles to switch with one code per MFA device "
@@ -183,7 +243,12 @@ class MfaSwitchCommand(BasicCommand):
 
     def _run_main(self, parsed_args, parsed_globals):
         try:
-            status = self._switch(parsed_args, parsed_globals)
+            _check_modes(parsed_args)
+            if parsed_args.list:
+                self._list()
+                status = None
+            else:
+                status = self._switch(parsed_args, parsed_globals)
         except KeyboardInterrupt:
             return self._fail(Cancelled())
         except MfaSwitchError as error:
@@ -212,19 +277,32 @@ class MfaSwitchCommand(BasicCommand):
         )
         _check_target(profiles, recipe.target_profile)
         path = self._credentials_path()
+        kept = self._still_valid(parsed_args, path, recipe, profiles)
+        if kept is not None:
+            identity = recipe.role_arn or (
+                f"a session token of {recipe.source_profile!r}")
+            self._env.stderr.write(sessions.kept_summary(
+                recipe.target_profile, identity, kept, self._env.now()))
+            self._env.stderr.flush()
+            self._print_credentials(parsed_args, kept, profiles, profile)
+            return
         sections = inifile.read_sections(path)
         # Refuse before asking for a code; the write re-checks under its lock.
         _check_targets(path, sections, [recipe])
         if not recipe.serial_number:
             recipe = self._discover(recipe, parsed_args, parsed_globals,
                                     profiles)
-        if (parsed_args.token_code is None
+        if (parsed_args.token_code is None and not parsed_args.force
                 and (not recipe.uses_role
                      or (recipe.duration_seconds or 0) <= CHAINED_ROLE_MAX)
                 and multi.kept_session(sections, recipe, self._env.now())):
             # A kept MFA session serves this profile: no code needed.
-            return self._run_many([recipe], parsed_args, parsed_globals,
-                                  profiles, sections)
+            outcome = self._run_many([recipe], parsed_args, parsed_globals,
+                                     profiles, sections)
+            for _, creds in outcome.switched:
+                self._print_credentials(parsed_args, StoredCredentials.of(creds),
+                                        profiles, profile)
+            return outcome.exit_code()
         code = self._code(parsed_args, recipe)
         creds = fetch_credentials(
             self._client_creator(recipe, profiles, parsed_globals), recipe, code
@@ -235,12 +313,15 @@ class MfaSwitchCommand(BasicCommand):
             {recipe.target_profile: credential_values(creds)},
         )
         self._report(recipe, creds)
+        self._print_credentials(
+            parsed_args, StoredCredentials.of(creds), profiles, profile)
 
     def _code(self, parsed_args, recipe):
-        return obtain_code(
-            parsed_args.token_code, self._env, self._prompter,
-            recipe.serial_number, recipe.code_process,
-        )
+        with self._code_source(parsed_args, recipe.profile) as (env, prompter):
+            return obtain_code(
+                parsed_args.token_code, env, prompter, recipe.serial_number,
+                recipe.code_process,
+            )
 
     def _discover(self, recipe, parsed_args, parsed_globals, profiles):
         """Find the device in IAM, say which, and offer to save it."""
@@ -272,14 +353,29 @@ class MfaSwitchCommand(BasicCommand):
                 "cached credentials the CLI finds by the profile's own "
                 "settings; change them in the config instead of with flags.")
         recipe = native_recipe(profiles, profile, _login_name())
+        config = profiles[profile]
+        if not parsed_args.force:
+            # botocore itself renews cached credentials this close to expiry.
+            minimum = max(native.EXPIRY_WINDOW, sessions.min_remaining(
+                parsed_args.min_remaining, config,
+                for_process=parsed_args.credential_process))
+            kept = native.cached(CLI_CACHE_DIR, config, self._env.now(), minimum)
+            if kept is not None:
+                self._say(sessions.kept_summary(
+                    profile, recipe.role_arn, kept, self._env.now()).rstrip("\n"))
+                self._print_credentials(parsed_args, kept, profiles, profile)
+                return
         code = self._code(parsed_args, recipe)
         client = self._client_creator(recipe, profiles, parsed_globals)("sts")
         response = sts.assume_role(client, recipe, code)
-        entry = native.store(CLI_CACHE_DIR, profiles[profile], response)
-        self._report(recipe, sts.credentials_of(response))
+        entry = native.store(CLI_CACHE_DIR, config, response)
+        creds = sts.credentials_of(response)
+        self._report(recipe, creds)
         self._say(f"Stored in the AWS CLI's cache ({entry}): 'aws --profile "
                   f"{profile}' asks for no code until "
                   f"{native.EXPIRY_WINDOW // 60} minutes before then.")
+        self._print_credentials(parsed_args, StoredCredentials.of(creds),
+                                profiles, profile)
 
     def _switch_many(self, names, parsed_args, parsed_globals, profiles):
         """Several profiles, one code per MFA device."""
@@ -287,6 +383,10 @@ class MfaSwitchCommand(BasicCommand):
             raise UsageError(
                 "Flags such as --role-arn or --target-profile apply to one "
                 "profile; switch several profiles by their recipes only.")
+        if parsed_args.export is not None or parsed_args.credential_process:
+            raise UsageError(
+                "--export and --credential-process print one profile's "
+                "credentials; name a single profile with --profile.")
         if parsed_args.all:
             names += [n for n in switchable_profiles(profiles) if n not in names]
         if not names:
@@ -307,6 +407,9 @@ class MfaSwitchCommand(BasicCommand):
             _check_target(profiles, recipe.target_profile)
         _check_targets(path, sections, recipes,
                        [multi.session_section(r) for r in recipes])
+        recipes = self._drop_still_valid(recipes, parsed_args, path, profiles)
+        if not recipes:
+            return None
         serials = {}
         for index, recipe in enumerate(recipes):
             if not recipe.serial_number:
@@ -319,15 +422,36 @@ class MfaSwitchCommand(BasicCommand):
                     Overrides(serial_number=serials[recipe.source_profile]),
                     user_name=_login_name())
         return self._run_many(recipes, parsed_args, parsed_globals, profiles,
-                              sections)
+                              sections).exit_code()
+
+    def _drop_still_valid(self, recipes, parsed_args, path, profiles):
+        """Report and leave out the profiles whose credentials are still good."""
+        if parsed_args.force:
+            return recipes
+        left = []
+        for recipe in recipes:
+            kept = sessions.reusable(
+                path, recipe.target_profile, self._env.now(),
+                sessions.min_remaining(parsed_args.min_remaining,
+                                       profiles.get(recipe.profile)))
+            if kept is None:
+                left.append(recipe)
+            else:
+                self._say(sessions.kept_summary(
+                    recipe.target_profile, recipe.role_arn or (
+                        f"a session token of {recipe.source_profile!r}"),
+                    kept, self._env.now()).rstrip("\n"))
+        return left
 
     def _run_many(self, recipes, parsed_args, parsed_globals, profiles,
                   sections):
+        """Switch ``recipes`` through MFA sessions; write once; summarise."""
         tools = multi.Tools(
             client_creator=lambda recipe: self._client_creator(
                 recipe, profiles, parsed_globals),
             obtain_code=lambda recipe: self._code(parsed_args, recipe),
             token_code_given=parsed_args.token_code is not None,
+            reuse_sessions=not parsed_args.force,
         )
         outcome = multi.switch_many(recipes, tools, sections, self._env.now())
         written = outcome.sections()
@@ -336,7 +460,7 @@ class MfaSwitchCommand(BasicCommand):
         if written:
             inifile.store_credentials(self._credentials_path(), written)
         self._say(multi.summary(outcome, self._env.now()).rstrip("\n"))
-        return outcome.exit_code()
+        return outcome
 
     def _say(self, line):
         self._env.stderr.write(line + "\n")
@@ -394,6 +518,49 @@ class MfaSwitchCommand(BasicCommand):
         )
         self._env.stderr.flush()
 
+    def _still_valid(self, parsed_args, path, recipe, profiles):
+        """Stored credentials to keep instead of switching, or ``None``."""
+        minimum = sessions.min_remaining(
+            parsed_args.min_remaining, profiles.get(recipe.profile),
+            for_process=parsed_args.credential_process,
+        )
+        # Flags that change the recipe ask for other credentials than the
+        # stored ones may be; --force asks for new ones outright.
+        if parsed_args.force or _overrides(parsed_args).any_recipe_value():
+            return None
+        return sessions.reusable(
+            path, recipe.target_profile, self._env.now(), minimum)
+
+    def _code_source(self, parsed_args, profile):
+        if parsed_args.credential_process:
+            return sessions.process_code_source(
+                self._env, TerminalPrompter, parsed_args.token_code, profile)
+        return contextlib.nullcontext((self._env, self._prompter))
+
+    def _print_credentials(self, parsed_args, creds, profiles, profile):
+        """Write the secrets to stdout, only in the modes that ask for them."""
+        if parsed_args.export:
+            region = (
+                self._session.get_config_variable(
+                    "region", methods=("instance", "env"))
+                or profiles.get(profile, {}).get("region")
+            )
+            text = shells.export_script(parsed_args.export, creds, region)
+        elif parsed_args.credential_process:
+            text = creds.process_json() + "\n"
+        else:
+            return
+        self._env.stdout.write(text)
+        self._env.stdout.flush()
+
+    def _list(self):
+        listing.write_listing(
+            self._env,
+            self._session.full_config.get("profiles", {}),
+            self._credentials_path(),
+            CLI_CACHE_DIR,
+        )
+
 
 def _overrides(parsed_args):
     return Overrides(
@@ -405,6 +572,19 @@ def _overrides(parsed_args):
         external_id=parsed_args.external_id,
         target_profile=parsed_args.target_profile,
     )
+
+
+def _check_modes(parsed_args):
+    """Refuse output modes that exclude each other."""
+    chosen = [flag for flag, on in (
+        ("--list", parsed_args.list),
+        ("--export", parsed_args.export is not None),
+        ("--credential-process", parsed_args.credential_process),
+    ) if on]
+    if len(chosen) > 1:
+        raise UsageError(
+            f"{chosen[0]} and {chosen[1]} cannot be used together; pick one."
+        )
 
 
 def _check_target(profiles, target):

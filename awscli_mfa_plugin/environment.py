@@ -1,13 +1,13 @@
 """The facts about the outside world a run needs, in one swappable object.
 
-Only :func:`Environment.from_process` looks at ``sys`` and ``os``; every
-other module receives an ``Environment`` so tests can hand in their own.
+Only this module looks at ``sys``, ``os`` and ``/dev/tty``; every other
+module receives an ``Environment`` so tests can hand in their own.
 """
 import dataclasses
 import datetime
 import os
 import sys
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Optional
 
 
 def _utcnow():
@@ -15,14 +15,58 @@ def _utcnow():
 
 
 @dataclasses.dataclass(frozen=True)
+class Terminal:
+    """The controlling terminal, open for reading and for writing."""
+
+    input: Any
+    output: Any
+
+    def close(self):
+        """Close both streams."""
+        for stream in (self.output, self.input):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def open_controlling_terminal():
+    """The process's controlling terminal (``/dev/tty``), or ``None``.
+
+    It stays reachable when standard input and output are pipes, as they
+    are for a ``credential_process`` child of an SDK.
+    """
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        return Terminal(
+            input=open(os.dup(fd), "r", encoding="utf-8", errors="replace"),
+            output=open(fd, "w", encoding="utf-8", errors="replace"),
+        )
+    except OSError:
+        os.close(fd)
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
 class Environment:
-    """Standard streams, environment variables and the clock."""
+    """Standard streams, environment variables, the clock and the terminal."""
 
     stdin: Any
     stdout: Any
     stderr: Any
     environ: Mapping[str, str]
     now: Callable[[], datetime.datetime] = _utcnow
+    #: Opens the controlling terminal; ``None`` when there is none.
+    open_terminal: Callable[[], Optional[Terminal]] = open_controlling_terminal
 
     @classmethod
     def from_process(cls):

@@ -54,6 +54,8 @@ class Tools:
     obtain_code: Callable
     #: True when the code came on the command line: it serves one device.
     token_code_given: bool = False
+    #: False with ``--force``: a kept MFA session is not used either.
+    reuse_sessions: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,7 +168,8 @@ def switch_many(recipes, tools, sections, now):
     in :attr:`Outcome.failed`.  Cancelling at a prompt stops everything.
     """
     batches = groups(recipes)
-    kept = {id(batch): kept_session(sections, batch[0], now) for batch in batches}
+    kept = {id(batch): kept_session(sections, batch[0], now)
+            if tools.reuse_sessions else None for batch in batches}
     needing_code = [b for b in batches if kept[id(b)] is None]
     if tools.token_code_given and len(needing_code) > 1:
         raise UsageError(

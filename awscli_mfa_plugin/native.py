@@ -17,10 +17,13 @@ Every step that must match the CLI byte for byte is botocore's own code:
 the cache key, the response's shape and the JSON file; see
 :func:`_fetcher` for why private members are used.
 """
+import datetime
 import os
 
 from botocore.credentials import AssumeRoleCredentialFetcher
-from botocore.utils import JSONFileCache
+from botocore.utils import JSONFileCache, parse_timestamp
+
+from awscli_mfa_plugin.stored import StoredCredentials
 
 #: botocore treats cached credentials as expired this long before they are
 #: (``CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS``).
@@ -95,3 +98,26 @@ def store(cache_dir, config, response):
     fetcher._add_account_id_to_response(response)
     fetcher._write_to_cache(response)
     return os.path.join(cache_dir, fetcher._cache_key + ".json")
+
+
+def cached(cache_dir, config, now, minimum=EXPIRY_WINDOW):
+    """The credentials cached for this profile if more than ``minimum`` s are left.
+
+    With ``minimum=None`` whatever is cached is returned, expired or not.
+    ``None`` when there is no entry, it cannot be read, or it is too close
+    to expiry.  The expiration is parsed the way botocore parses it: the
+    CLI writes ``2030-01-01T00:00:00UTC``, which ``fromisoformat`` refuses.
+    """
+    try:
+        entry = JSONFileCache(cache_dir)[cache_key(config)]
+        creds = entry["Credentials"]
+        expiration = parse_timestamp(creds["Expiration"])
+        stored = StoredCredentials(
+            creds["AccessKeyId"], creds["SecretAccessKey"],
+            creds["SessionToken"],
+            expiration.astimezone(datetime.timezone.utc))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if minimum is not None and stored.seconds_left(now) <= minimum:
+        return None
+    return stored

@@ -26,6 +26,16 @@ class StoredCredentials:
         return (f"StoredCredentials(access_key_id={self.access_key_id!r}, "
                 f"expiration={format_expiration(self.expiration)})")
 
+    @classmethod
+    def of(cls, creds):
+        """The same four values taken from any object that carries them.
+
+        Lets freshly fetched credentials (``sts.Credentials``) go through
+        the same output code as stored ones.
+        """
+        return cls(creds.access_key_id, creds.secret_access_key,
+                   creds.session_token, creds.expiration)
+
     def seconds_left(self, now):
         """Seconds until expiry as seen at ``now`` (negative once expired)."""
         return (self.expiration - now).total_seconds()
@@ -81,12 +91,34 @@ def read_stored(path, profile):
 
     A missing or unparsable file reads as nothing stored.
     """
+    parser = _parse(path)
+    if parser is None or not parser.has_section(profile):
+        return None
+    return from_section(dict(parser.items(profile)))
+
+
+def read_all_stored(path):
+    """Every section of the file at ``path`` that mfa-switch wrote, by name.
+
+    One parse for callers that look at many profiles (the listing); a
+    missing or unparsable file gives ``{}``.
+    """
+    parser = _parse(path)
+    if parser is None:
+        return {}
+    found = {}
+    for name in parser.sections():
+        stored = from_section(dict(parser.items(name)))
+        if stored is not None:
+            found[name] = stored
+    return found
+
+
+def _parse(path):
     parser = configparser.RawConfigParser()
     try:
         with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
     except (OSError, configparser.Error, UnicodeDecodeError):
         return None
-    if not parser.has_section(profile):
-        return None
-    return from_section(dict(parser.items(profile)))
+    return parser

@@ -82,12 +82,29 @@ class TestThroughTheCli:
         first = aws.run("mfa-switch", "dev", "ops", "--token-code", aws.code())
         assert first.returncode == 0, first.stderr
         kept = sections(aws)["default-mfa-session"]
+        # Ask for more time than the written profiles have (even the 12-hour
+        # session token), so they are renewed - from the kept session.
+        renew = ("--min-remaining", "50000")
         for args in (("ops", "dev"), ("--profile", "ops"),
                      ("--profile", "session")):
-            again = aws.run("mfa-switch", *args, input="")
+            again = aws.run("mfa-switch", *args, *renew, input="")
             assert again.returncode == 0, again.stderr
             assert "no code was needed" in again.stderr
         assert sections(aws)["default-mfa-session"] == kept
+        # --force renews everything, the MFA session included: a code is due.
+        forced = aws.run("mfa-switch", "ops", "dev", "--force", input="")
+        assert forced.returncode == 252
+        assert "No MFA code" in forced.stderr
+
+    def test_still_valid_profiles_are_kept_and_need_no_code(self, aws):
+        role_profiles(aws, "Ops")
+        first = aws.run("mfa-switch", "ops", "dev", "--token-code", aws.code())
+        assert first.returncode == 0, first.stderr
+        before = aws.credentials.read_bytes()
+        again = aws.run("mfa-switch", "ops", "dev", input="")
+        assert again.returncode == 0, again.stderr
+        assert again.stderr.count("keeps its credentials") == 2
+        assert aws.credentials.read_bytes() == before
 
     def test_longer_roles_are_capped_together_and_direct_alone(self, aws):
         role_profiles(aws, "Ops", durations={"Ops": 43200})
@@ -95,10 +112,13 @@ class TestThroughTheCli:
         assert together.returncode == 0, together.stderr
         assert "'ops' asked for longer" in together.stderr
         assert seconds_left(sections(aws)["ops"]) <= 3600
-        # Alone, it asks for a code (the kept session cannot serve 12 hours).
-        without_code = aws.run("mfa-switch", "--profile", "ops", input="")
+        # Alone, it asks for a code (the kept session cannot serve 12 hours);
+        # --min-remaining says its one hour left is not enough to keep.
+        renew = ("--min-remaining", "7200")
+        without_code = aws.run("mfa-switch", "--profile", "ops", *renew,
+                               input="")
         assert without_code.returncode == 252
-        alone = aws.run("mfa-switch", "--profile", "ops",
+        alone = aws.run("mfa-switch", "--profile", "ops", *renew,
                         input=aws.code() + "\n")
         assert alone.returncode == 0, alone.stderr
         assert seconds_left(sections(aws)["ops"]) > 3600
@@ -110,6 +130,9 @@ class TestThroughTheCli:
                          "--role-arn", aws.account.role_arn)
         assert result.returncode == 252
         assert "apply to one profile" in result.stderr
+        export = aws.run("mfa-switch", "--all", "--export",
+                         "--token-code", aws.code())
+        assert export.returncode == 252 and export.stdout == ""
         assert aws.credentials.read_bytes() == before
 
     def test_an_unmanaged_session_section_is_refused_before_any_code(self, aws):

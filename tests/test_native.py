@@ -129,3 +129,32 @@ def test_credential_source_is_a_sentence(aws):
     assert result.returncode == 253
     assert "source_profile" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_still_valid_cache_entry_is_kept_and_force_renews_it(aws):
+    add_native_profile(aws)
+    first = aws.run("mfa-switch", "--profile", "native",
+                    "--token-code", aws.code())
+    assert first.returncode == 0, first.stderr
+    (entry,) = (aws.dot_aws / "cli" / "cache").iterdir()
+    before = entry.read_bytes()
+    again = aws.run("mfa-switch", "--profile", "native", input="")
+    assert again.returncode == 0, again.stderr
+    assert "keeps its credentials" in again.stderr
+    assert entry.read_bytes() == before
+    forced = aws.run("mfa-switch", "--profile", "native", "--force",
+                     input=aws.code() + "\n")
+    assert forced.returncode == 0, forced.stderr
+    assert entry.read_bytes() != before
+
+
+def test_the_listing_reads_the_entry_the_switch_wrote(aws):
+    add_native_profile(aws)
+    result = aws.run("mfa-switch", "--profile", "native",
+                     "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+    listing = aws.run("mfa-switch", "--list")
+    assert listing.returncode == 0, listing.stderr
+    (row,) = [line for line in listing.stdout.splitlines()
+              if line.startswith("native ")]
+    assert "never" not in row and row.rstrip().endswith("m")

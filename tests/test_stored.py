@@ -2,7 +2,7 @@
 import datetime
 import json
 
-from awscli_mfa_plugin.stored import read_stored
+from awscli_mfa_plugin.stored import StoredCredentials, read_all_stored, read_stored
 
 UTC = datetime.timezone.utc
 
@@ -35,3 +35,16 @@ def test_unmanaged_missing_or_broken_reads_as_nothing(tmp_path):
     assert read_stored(write(tmp_path, SECTION), "prod") is None
     assert read_stored(write(tmp_path, "key = before section\n"), "dev") is None
     assert read_stored(tmp_path / "absent", "dev") is None
+
+
+def test_all_managed_sections_are_read_in_one_go(tmp_path):
+    text = SECTION + "\n[base]\naws_access_key_id = AKIA\n" + SECTION.replace("[dev]", "[ops]")
+    found = read_all_stored(write(tmp_path, text))
+    assert sorted(found) == ["dev", "ops"]
+    assert found["ops"].access_key_id == "ASIAEXAMPLE"
+    assert read_all_stored(tmp_path / "absent") == {}
+
+
+def test_any_object_with_the_four_values_converts():
+    fetched = StoredCredentials("A", "S", "T", datetime.datetime(2030, 1, 1, tzinfo=UTC))
+    assert StoredCredentials.of(fetched) == fetched

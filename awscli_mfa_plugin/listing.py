@@ -1,0 +1,138 @@
+"""``aws mfa-switch --list``: the profiles that can be switched, and their time left.
+
+Two kinds of profile are listed, in config order:
+
+* a recipe (``mfa_*`` keys): its credentials are the section of the same
+  name in the shared credentials file;
+* a native role profile (``role_arn`` with ``mfa_serial``): botocore keeps
+  its credentials in the AWS CLI's cache (``~/.aws/cli/cache``), under the
+  key botocore computes from the role's settings.
+"""
+import dataclasses
+
+from awscli_mfa_plugin.recipe import DEFAULT_SOURCE_PROFILE, RECIPE_KEYS
+from awscli_mfa_plugin.sessions import describe_left
+from awscli_mfa_plugin.stored import read_all_stored
+
+SESSION_TOKEN = "session token"
+NEVER = "never switched"
+HEADERS = ("PROFILE", "ROLE", "SOURCE", "LEFT")
+
+
+def write_listing(env, profiles, credentials_path, cache_dir):
+    """Write the table for ``profiles`` to ``env.stdout``.
+
+    Nothing to list is said on stderr, so stdout only ever holds a table.
+    """
+    rows = switchable_rows(
+        profiles,
+        read_all_stored(credentials_path),
+        lambda config: cli_cache_expiration(cache_dir, config),
+        env.now(),
+    )
+    if not rows:
+        env.stderr.write(
+            "No profile has an mfa-switch recipe (mfa_* keys) or a role_arn "
+            "with mfa_serial in your AWS config.\n")
+        env.stderr.flush()
+        return
+    env.stdout.write(render_table(rows))
+    env.stdout.flush()
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One line of the listing."""
+
+    profile: str
+    role: str
+    source: str
+    left: str
+
+
+def switchable_rows(profiles, stored, native_expiration, now):
+    """The rows for every switchable profile in ``profiles``.
+
+    ``profiles`` is botocore's profile map, ``stored`` maps a credentials
+    section name to its :class:`~awscli_mfa_plugin.stored.StoredCredentials`,
+    ``native_expiration(config)`` returns when a native role profile's
+    cached credentials expire (``None`` when nothing is cached).
+
+    >>> rows = switchable_rows(
+    ...     {"default": {"mfa_serial": "arn:aws:iam::1:mfa/a"},
+    ...      "dev": {"mfa_role_arn": "arn:aws:iam::2:role/R"}},
+    ...     {}, lambda config: None, None)
+    >>> [(r.profile, r.role, r.source, r.left) for r in rows]
+    [('dev', 'arn:aws:iam::2:role/R', 'default', 'never switched')]
+    """
+    rows = []
+    for name, config in profiles.items():
+        if is_native_role_profile(config):
+            expiration = native_expiration(config)
+            rows.append(Row(
+                profile=name,
+                role=config["role_arn"],
+                source=(config.get("source_profile")
+                        or config.get("credential_source") or "-"),
+                left=_left(expiration, now),
+            ))
+        elif has_recipe(name, config):
+            creds = stored.get(name)
+            rows.append(Row(
+                profile=name,
+                role=config.get("mfa_role_arn") or SESSION_TOKEN,
+                source=config.get("mfa_source_profile") or DEFAULT_SOURCE_PROFILE,
+                left=_left(creds and creds.expiration, now),
+            ))
+    return rows
+
+
+def has_recipe(name, config):
+    """True for a profile with ``mfa_*`` recipe keys that can be switched.
+
+    A profile whose recipe would name itself as the source, such as
+    ``[default]`` carrying only the ``mfa_serial`` its users share, is a
+    source profile, not a switchable one.
+    """
+    if not any(config.get(key) for key in RECIPE_KEYS):
+        return False
+    return (config.get("mfa_source_profile") or DEFAULT_SOURCE_PROFILE) != name
+
+
+def is_native_role_profile(config):
+    """True for a profile botocore itself assumes with an MFA code."""
+    return bool(config.get("role_arn") and config.get("mfa_serial"))
+
+
+def _left(expiration, now):
+    if expiration is None:
+        return NEVER
+    return describe_left((expiration - now).total_seconds())
+
+
+def render_table(rows):
+    """The rows as aligned, plain-text columns under a header line."""
+    table = [HEADERS] + [
+        (row.profile, row.role, row.source, row.left) for row in rows
+    ]
+    widths = [max(len(line[column]) for line in table)
+              for column in range(len(HEADERS))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths))
+        .rstrip() + "\n"
+        for line in table
+    )
+
+
+def cli_cache_expiration(cache_dir, config):
+    """When the AWS CLI's cached credentials for a native role profile expire.
+
+    ``None`` when nothing usable is cached.  The file name is the key
+    botocore's own assume-role fetcher computes from the profile's
+    settings (:func:`awscli_mfa_plugin.native.cache_key`), so this finds
+    exactly the entry ``aws --profile`` would use.
+    """
+    from awscli_mfa_plugin import native
+
+    stored = native.cached(cache_dir, config, None, minimum=None)
+    return stored and stored.expiration

@@ -35,7 +35,9 @@ from awscli_mfa_plugin.stored import format_expiration, from_section
 
 SESSION_SUFFIX = "-mfa-session"
 #: The device a kept session was made with (a source may have several).
-SESSION_SERIAL_KEY = "mfa_serial"
+#: Not ``mfa_serial``: that is a recipe key, and would make the section
+#: look like a switchable profile to the listing and to ``--profile``.
+SESSION_SERIAL_KEY = "mfa_session_serial"
 #: A kept session is reused while it has more than this left, so that the
 #: roles assumed from it are not born at the end of its life.
 SESSION_MARGIN = datetime.timedelta(minutes=5)

@@ -63,10 +63,13 @@ class TestThroughTheCli:
         written = sections(aws)
         assert {"dev", "ops", "audit", "default-mfa-session"} <= set(written)
         assert "session" not in written  # --all means profiles with a role
-        assert written["default-mfa-session"]["mfa_serial"] == \
+        assert written["default-mfa-session"]["mfa_session_serial"] == \
             aws.account.serial_number
         assert "at most one hour" in result.stderr
         assert result.stdout == ""
+        # The kept session is no recipe: not listed, not switchable.
+        listed = aws.run("mfa-switch", "--list").stdout
+        assert "dev " in listed and "default-mfa-session" not in listed
         assert [role_of(aws, p) for p in ("dev", "ops", "audit")] == \
             ["AccessToTestDev", "Ops", "Audit"]
 
@@ -243,7 +246,7 @@ def test_one_code_per_device_and_token_code_serves_only_one():
 def test_a_kept_session_is_reused_only_for_its_device_and_while_fresh():
     values = dict(multi.credential_values(multi.sts.Credentials(
         "ASIAEXAMPLEEXAMPLE01", "s", "t", NOW + datetime.timedelta(hours=1))),
-        managed_by="mfa-switch", mfa_serial=SERIAL)
+        managed_by="mfa-switch", mfa_session_serial=SERIAL)
     kept = {"default-mfa-session": values}
     assert multi.kept_session(kept, recipe("a"), NOW).reused
     assert multi.kept_session(kept, recipe("a", serial="other"), NOW) is None

@@ -4,6 +4,8 @@ The CLI imports this module on every ``aws`` run, so it stays tiny: it only
 registers a placeholder command that imports the real one when used.
 """
 
+import sys
+
 __version__ = "0.1.0"
 
 COMMAND_NAME = "mfa-switch"
@@ -12,6 +14,11 @@ COMMAND_NAME = "mfa-switch"
 def awscli_initialize(cli):
     """Entry point the AWS CLI calls for each enabled plugin."""
     cli.register("building-command-table.main", _add_command)
+    completer = sys.modules.get("awscli.completer")
+    if completer is not None:  # only aws_completer imports it (AWS CLI v1)
+        from awscli_mfa_plugin.completion import teach
+
+        teach(completer, COMMAND_NAME)
 
 
 def _add_command(command_table, session, **kwargs):

@@ -36,14 +36,13 @@ import tempfile
 import time
 
 from awscli_mfa_plugin import errors
+from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE
 
 try:
     import fcntl
 except ImportError:  # Windows has no flock; _locked says so in a sentence
     fcntl = None
 
-MANAGED_KEY = "managed_by"
-MANAGED_VALUE = "mfa-switch"
 CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 #: Seconds to wait for another writer's lock before giving up with a sentence.

@@ -1,0 +1,470 @@
+"""``python -m awscli_mfa_plugin install|uninstall``: enable the plugin and its shortcuts.
+
+``install`` does, idempotently, what a user would otherwise do by hand:
+
+* enables the plugin in the AWS config file (``AWS_CONFIG_FILE``, else
+  ``~/.aws/config``): ``[plugins] mfa_switch = awscli_mfa_plugin``;
+* for AWS CLI v2, which only imports plugins from the folders listed in
+  ``[plugins] cli_legacy_plugin_path``, adds the folder this package is
+  installed in (site-packages, or the source tree of an editable install);
+* merges the shipped aliases (``cli-alias/alias``, also shipped inside the
+  package as ``data/alias``) into ``~/.aws/cli/alias``, never replacing an
+  alias of the user's that has the same name.
+
+What it added is remembered in ``~/.aws/cli/mfa-switch-install.ini`` so
+that ``uninstall`` removes exactly that, and nothing a user wrote or changed
+since.  Every file is edited through :func:`inifile.update_section`
+(lossless, locked, atomic); a second ``install`` finds nothing to do and
+writes nothing.  The report goes to standard error, like every summary of
+this package; standard output stays empty.
+"""
+import argparse
+import dataclasses
+import importlib.metadata
+import importlib.resources
+import os
+import re
+import shutil
+import subprocess
+from typing import Mapping, Tuple
+
+from awscli_mfa_plugin import COMMAND_NAME, inifile
+from awscli_mfa_plugin.environment import Environment
+from awscli_mfa_plugin.errors import (
+    ConfigError,
+    CredentialsFileError,
+    ExitCode,
+    MfaSwitchError,
+    UsageError,
+)
+
+PLUGIN_MODULE = "awscli_mfa_plugin"
+PLUGIN_KEY = "mfa_switch"
+#: AWS CLI v2 imports plugins only from these folders (os.pathsep-separated).
+PLUGIN_PATH_KEY = "cli_legacy_plugin_path"
+PLUGINS_SECTION = "plugins"
+ALIAS_SECTION = "toplevel"
+RECORD_NAME = "mfa-switch-install.ini"
+
+PROG = "python -m awscli_mfa_plugin"
+
+
+# --------------------------------------------------------------------------
+# Where things are
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Paths:
+    """The files the installer edits."""
+
+    config: str
+    alias: str
+    record: str
+
+    @classmethod
+    def from_environ(cls, environ):
+        """The paths the AWS CLI itself would use in ``environ``.
+
+        The config file honours ``AWS_CONFIG_FILE``; the alias file is always
+        ``~/.aws/cli/alias`` (both CLI versions hard-code it).
+        """
+        home = environ.get("HOME") or os.path.expanduser("~")
+        config = environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config")
+        cli = os.path.join(home, ".aws", "cli")
+        return cls(
+            config=os.path.abspath(_expand_home(config, home)),
+            alias=os.path.join(cli, "alias"),
+            record=os.path.join(cli, RECORD_NAME),
+        )
+
+
+def _expand_home(path, home):
+    if path == "~" or path.startswith("~" + os.sep):
+        return home + path[1:]
+    return path
+
+
+def plugin_folder():
+    """The folder to put on AWS CLI v2's plugin path: the one holding this package.
+
+    That is site-packages for a normal install and the source tree for an
+    editable one (whose ``.pth`` files v2 would not read).
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    return os.path.dirname(package)
+
+
+def shipped_aliases():
+    """The ``[toplevel]`` aliases shipped with the package: ``{name: value}``."""
+    resource = importlib.resources.files(PLUGIN_MODULE).joinpath("data", "alias")
+    with importlib.resources.as_file(resource) as path:
+        return inifile.read_sections(path, subsections=False).get(ALIAS_SECTION, {})
+
+
+# --------------------------------------------------------------------------
+# Which AWS CLI
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Cli:
+    """The AWS CLI the plugin is installed for."""
+
+    major: int
+    how: str  # for the report: "aws-cli/2.9.19 at /usr/bin/aws", "--cli-version 2"
+
+
+_VERSION_RE = re.compile(r"aws-cli/(\d+)\.\S*")
+
+
+def detect_cli(environ):
+    """Ask the ``aws`` on ``PATH`` for its version.
+
+    The config file is hidden from it (``AWS_CONFIG_FILE=/dev/null``): AWS
+    CLI v1 fails on every command, ``--version`` included, when the config
+    holds v2's ``cli_legacy_plugin_path``.
+    """
+    aws = shutil.which("aws", path=environ.get("PATH", os.defpath))
+    if aws is None:
+        raise UsageError(
+            "There is no aws command on PATH to tell the AWS CLI version; "
+            "pass --cli-version 1 or --cli-version 2."
+        )
+    env = dict(environ)
+    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    try:
+        result = subprocess.run(
+            [aws, "--version"], env=env, capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, timeout=120,
+        )
+        output = result.stdout + result.stderr
+    except (OSError, subprocess.SubprocessError):
+        output = ""
+    match = _VERSION_RE.search(output)
+    if match is None:
+        raise UsageError(
+            f"{aws} --version did not tell its version; pass --cli-version 1 "
+            "or --cli-version 2."
+        )
+    return Cli(int(match.group(1)), f"{match.group(0)} at {aws}")
+
+
+def _awscli_v1_beside():
+    """The version of AWS CLI v1 installed alongside this package, if any."""
+    try:
+        version = importlib.metadata.version("awscli")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return version if version.startswith("1.") else None
+
+
+# --------------------------------------------------------------------------
+# Plans: what to change in one section, decided before anything is written
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The edit of one section and of its record, and what to tell the user."""
+
+    path: str
+    section: str
+    subsections: bool
+    before: Mapping[str, str]  # the section as planned from, re-checked under the lock
+    set: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    remove: Tuple[str, ...] = ()
+    record_set: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    record_remove: Tuple[str, ...] = ()
+    changes: Tuple[str, ...] = ()
+    notes: Tuple[str, ...] = ()
+
+
+def plan_plugins(path, sections, cli, folder, recorded, v1_beside=None):
+    """What ``install`` changes in ``[plugins]`` of the config file."""
+    plugins = sections.get(PLUGINS_SECTION, {})
+    values, record, changes, notes = {}, {}, [], []
+    enabled_as = [
+        key for key, value in plugins.items()
+        if key != PLUGIN_PATH_KEY and value == PLUGIN_MODULE
+    ]
+    current = plugins.get(PLUGIN_KEY)
+    if current is not None and current != PLUGIN_MODULE:
+        raise ConfigError(
+            f"[plugins] {PLUGIN_KEY} in {path} is {current!r}, not "
+            f"{PLUGIN_MODULE}; nothing was changed: remove or correct that line "
+            "and run the installer again."
+        )
+    if not enabled_as:
+        values[PLUGIN_KEY] = record[PLUGIN_KEY] = PLUGIN_MODULE
+        changes.append(
+            f"{path}: enabled the plugin ([plugins] {PLUGIN_KEY} = {PLUGIN_MODULE})."
+        )
+
+    path_value = plugins.get(PLUGIN_PATH_KEY)
+    if cli.major >= 2:
+        components = _components(path_value)
+        if not any(_same_folder(c, folder) for c in components):
+            values[PLUGIN_PATH_KEY] = os.pathsep.join(components + [folder])
+            record[PLUGIN_PATH_KEY] = folder
+            changes.append(
+                f"{path}: added {folder} to [plugins] {PLUGIN_PATH_KEY}, where "
+                "AWS CLI v2 looks for the plugin."
+            )
+        if v1_beside:
+            notes.append(
+                f"Note: AWS CLI v1 (awscli {v1_beside} is installed alongside "
+                f"this package) fails on every command while {path} sets "
+                f"{PLUGIN_PATH_KEY}; use AWS CLI v2 with this config."
+            )
+    elif path_value is not None:
+        notes.append(
+            f"Note: {path} sets [plugins] {PLUGIN_PATH_KEY} (for AWS CLI v2), "
+            "and AWS CLI v1 fails on every command while it is there; remove it "
+            f"(`{PROG} uninstall` does if this installer added it)."
+        )
+    return Plan(
+        path=path, section=PLUGINS_SECTION, subsections=True, before=dict(plugins),
+        set=values, record_set={k: v for k, v in record.items() if recorded.get(k) != v},
+        changes=tuple(changes), notes=tuple(notes),
+    )
+
+
+def plan_aliases(path, sections, shipped, recorded):
+    """What ``install`` adds to ``[toplevel]`` of the alias file."""
+    aliases = sections.get(ALIAS_SECTION, {})
+    added, updated, kept, edited = {}, {}, [], []
+    for name, value in shipped.items():
+        current = aliases.get(name)
+        if current is None:
+            added[name] = value
+        elif current == value:
+            continue
+        elif current == recorded.get(name):
+            updated[name] = value  # ours from an older release, unchanged since
+        elif name in recorded:
+            edited.append(name)
+        else:
+            kept.append(name)
+    values = {**added, **updated}
+    changes, notes = [], []
+    if added:
+        changes.append(f"{path}: added the aliases {', '.join(added)}.")
+    if updated:
+        changes.append(f"{path}: updated the aliases {', '.join(updated)}.")
+    for name in kept:
+        notes.append(
+            f"{path}: kept your own alias {name!r}; the shipped one was not added."
+        )
+    for name in edited:
+        notes.append(
+            f"{path}: kept the alias {name!r} as you changed it."
+        )
+    return Plan(
+        path=path, section=ALIAS_SECTION, subsections=False, before=dict(aliases),
+        set=values, record_set={k: v for k, v in values.items() if recorded.get(k) != v},
+        changes=tuple(changes), notes=tuple(notes),
+    )
+
+
+def plan_plugins_removal(path, sections, recorded):
+    """What ``uninstall`` takes out of ``[plugins]``: what install recorded adding."""
+    plugins = sections.get(PLUGINS_SECTION, {})
+    values, remove, changes, notes = {}, [], [], []
+    for key, added in recorded.items():
+        current = plugins.get(key)
+        if key == PLUGIN_PATH_KEY:
+            components = _components(current)
+            if any(_same_folder(c, added) for c in components):
+                rest = [c for c in components if not _same_folder(c, added)]
+                if rest:
+                    values[key] = os.pathsep.join(rest)
+                else:
+                    remove.append(key)
+                changes.append(f"{path}: removed {added} from [plugins] {key}.")
+        elif current == added:
+            remove.append(key)
+            changes.append(f"{path}: disabled the plugin (removed [plugins] {key}).")
+        elif current is not None:
+            notes.append(
+                f"{path}: left [plugins] {key} as you changed it."
+            )
+    if not recorded and any(v == PLUGIN_MODULE for v in plugins.values()):
+        notes.append(
+            f"{path}: the plugin was enabled by hand, not by this installer, "
+            "so it stays enabled."
+        )
+    return Plan(
+        path=path, section=PLUGINS_SECTION, subsections=True, before=dict(plugins),
+        set=values, remove=tuple(remove), record_remove=tuple(recorded),
+        changes=tuple(changes), notes=tuple(notes),
+    )
+
+
+def plan_aliases_removal(path, sections, recorded):
+    """What ``uninstall`` takes out of ``[toplevel]``: recorded aliases still as added."""
+    aliases = sections.get(ALIAS_SECTION, {})
+    remove, edited = [], []
+    for name, added in recorded.items():
+        current = aliases.get(name)
+        if current == added:
+            remove.append(name)
+        elif current is not None:
+            edited.append(name)
+    changes, notes = [], []
+    if remove:
+        changes.append(f"{path}: removed the aliases {', '.join(remove)}.")
+    for name in edited:
+        notes.append(
+            f"{path}: left the alias {name!r} in place: you changed it."
+        )
+    return Plan(
+        path=path, section=ALIAS_SECTION, subsections=False, before=dict(aliases),
+        remove=tuple(remove), record_remove=tuple(recorded),
+        changes=tuple(changes), notes=tuple(notes),
+    )
+
+
+def _components(value):
+    return [c for c in (value or "").split(os.pathsep) if c]
+
+
+def _same_folder(a, b):
+    return os.path.normpath(a) == os.path.normpath(b)
+
+
+# --------------------------------------------------------------------------
+# Carrying plans out
+# --------------------------------------------------------------------------
+
+
+def _record_header(kind, path):
+    return f"{kind} {path}"
+
+
+def _apply(plan, record_path, record_header):
+    """Write one plan: the record first, so an interrupted install can be undone."""
+    if plan.record_set:
+        inifile.update_section(record_path, record_header, dict(plan.record_set))
+    if plan.set or plan.remove:
+        inifile.update_section(
+            plan.path, plan.section, dict(plan.set), plan.remove,
+            check=_unchanged(plan), subsections=plan.subsections,
+        )
+    if plan.record_remove:
+        inifile.update_section(record_path, record_header, {}, plan.record_remove)
+
+
+def _unchanged(plan):
+    def check(sections):
+        if sections.get(plan.section, {}) != plan.before:
+            raise CredentialsFileError(
+                f"[{plan.section}] of {plan.path} changed while the installer "
+                "was running, so it was left as it is; run the installer again."
+            )
+    return check
+
+
+def _read(path, subsections=True):
+    return inifile.read_sections(path, subsections=subsections)
+
+
+def install(paths, cli, folder, shipped, v1_beside=None):
+    """Plan and carry out ``install``; return the report's lines."""
+    record = _read(paths.record)
+    config_header = _record_header("config", paths.config)
+    alias_header = _record_header("alias", paths.alias)
+    plans = [
+        (plan_plugins(paths.config, _read(paths.config), cli, folder,
+                      record.get(config_header, {}), v1_beside), config_header),
+        (plan_aliases(paths.alias, _read(paths.alias, subsections=False), shipped,
+                      record.get(alias_header, {})), alias_header),
+    ]
+    for plan, header in plans:
+        _apply(plan, paths.record, header)
+    return _report(plans, f"AWS CLI v{cli.major} ({cli.how}).",
+                   "Nothing to do: the plugin and the aliases are already installed.",
+                   f"Done; try: aws {COMMAND_NAME} --profile <profile>  (or aws {COMMAND_NAME} help)")
+
+
+def uninstall(paths):
+    """Plan and carry out ``uninstall``; return the report's lines."""
+    record = _read(paths.record)
+    config_header = _record_header("config", paths.config)
+    alias_header = _record_header("alias", paths.alias)
+    plans = [
+        (plan_plugins_removal(paths.config, _read(paths.config),
+                              record.get(config_header, {})), config_header),
+        (plan_aliases_removal(paths.alias, _read(paths.alias, subsections=False),
+                              record.get(alias_header, {})), alias_header),
+    ]
+    for plan, header in plans:
+        _apply(plan, paths.record, header)
+    return _report(plans, None,
+                   "Nothing to undo: this installer has nothing recorded as added "
+                   f"to {paths.config} or {paths.alias}.",
+                   "Done.")
+
+
+def _report(plans, first, nothing, done):
+    lines = [first] if first else []
+    changes = [line for plan, _ in plans for line in plan.changes]
+    lines.extend(changes)
+    lines.extend(line for plan, _ in plans for line in plan.notes)
+    lines.append(done if changes else nothing)
+    return lines
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see --help).")
+
+
+def _parser():
+    parser = _Parser(
+        prog=PROG,
+        description="Enable aws mfa-switch and its aliases for the AWS CLI, or undo that.",
+    )
+    commands = parser.add_subparsers(dest="action", metavar="{install,uninstall}")
+    commands.required = True
+    add = commands.add_parser(
+        "install",
+        help="enable the plugin in the AWS config and merge the aliases into ~/.aws/cli/alias",
+    )
+    add.add_argument(
+        "--cli-version", choices=("1", "2"),
+        help="the AWS CLI major version to install for (default: ask the aws on PATH)",
+    )
+    commands.add_parser(
+        "uninstall", help="remove exactly what install added",
+    )
+    return parser
+
+
+def main(argv=None, env=None):
+    """Run ``install`` or ``uninstall`` as given in ``argv``; return the exit status."""
+    env = env or Environment.from_process()
+    try:
+        args = _parser().parse_args(argv)
+        paths = Paths.from_environ(env.environ)
+        if args.action == "install":
+            if args.cli_version:
+                cli = Cli(int(args.cli_version), f"--cli-version {args.cli_version}")
+            else:
+                cli = detect_cli(env.environ)
+            lines = install(paths, cli, plugin_folder(), shipped_aliases(),
+                            _awscli_v1_beside())
+        else:
+            lines = uninstall(paths)
+    except MfaSwitchError as error:
+        env.stderr.write(f"{error}\n")
+        env.stderr.flush()
+        return error.exit_code
+    env.stderr.write("".join(line + "\n" for line in lines))
+    env.stderr.flush()
+    return ExitCode.OK

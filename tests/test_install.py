@@ -1,0 +1,327 @@
+"""The installer: enables the plugin, merges the aliases, and undoes exactly that."""
+import configparser
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import awscli_mfa_plugin
+from awscli_mfa_plugin import install
+from awscli_mfa_plugin.environment import Environment
+from tests.awsenv import BIN
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "cli-alias" / "alias"
+FOLDER = str(Path(awscli_mfa_plugin.__file__).resolve().parent.parent)
+
+
+class Result:
+    def __init__(self, code, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = code, stdout, stderr
+
+
+def installer(*argv, **environ):
+    """Run the installer's ``main`` with this process's (isolated) environment."""
+    env = dict(os.environ)
+    for key, value in environ.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    out, err = io.StringIO(), io.StringIO()
+    code = install.main(list(argv), Environment(None, out, err, env))
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def parsed(path):
+    parser = configparser.RawConfigParser()
+    parser.read(path)
+    return {s: dict(parser.items(s)) for s in parser.sections()}
+
+
+def shipped_aliases():
+    return parsed(SHIPPED)["toplevel"]
+
+
+@pytest.fixture
+def home(isolated_home):
+    class Home:
+        root = isolated_home
+        config = isolated_home / ".aws" / "config"
+        alias = isolated_home / ".aws" / "cli" / "alias"
+        record = isolated_home / ".aws" / "cli" / "mfa-switch-install.ini"
+
+        def files(self):
+            return {p: p.read_bytes() for p in (self.config, self.alias, self.record)
+                    if p.exists()}
+
+        def write(self, path, text):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode())
+
+    return Home()
+
+
+USER_CONFIG = (
+    "# my settings\r\n"
+    "[default]\r\n"
+    "region = eu-west-1\r\n"
+    "\r\n"
+    "[plugins]\r\n"
+    "; another plugin\r\n"
+    "other = some_plugin\r\n"
+    "\r\n"
+    "[profile dev]\r\n"
+    "mfa_serial = arn:aws:iam::111111111111:mfa/alice\r\n"
+)
+
+USER_ALIAS = (
+    "# my aliases\n"
+    "[toplevel]\n"
+    "whoami = sts get-caller-identity --output text\n"
+    "ls3 = s3 ls\n"
+    "\n"
+    "[command sts]\n"
+    "me = get-caller-identity\n"
+)
+
+
+class TestShippedAliasFile:
+    def test_the_package_copy_is_identical_to_the_user_facing_file(self):
+        data = Path(awscli_mfa_plugin.__file__).parent / "data" / "alias"
+        assert data.read_bytes() == SHIPPED.read_bytes()
+
+    def test_the_installer_reads_the_packaged_copy(self):
+        assert install.shipped_aliases() == shipped_aliases()
+
+    def test_it_has_the_promised_shortcuts(self):
+        aliases = shipped_aliases()
+        assert aliases["mfa"] == "mfa-switch"
+        assert aliases["whoami"] == "sts get-caller-identity"
+        assert aliases["mfa-status"] == "mfa-switch --list"
+        assert aliases["mfa-run"].startswith("!")
+
+    def test_every_value_is_one_line_so_the_editor_can_write_it(self):
+        for name, value in shipped_aliases().items():
+            assert "\n" not in value, name
+
+    def test_no_alias_shadows_a_command_of_the_cli(self, aws):
+        from awscli.clidriver import create_clidriver
+
+        commands = set(create_clidriver()._get_command_table())
+        assert "mfa-switch" in commands  # the plugin is enabled in this HOME
+        assert not set(shipped_aliases()) & commands
+
+    def test_every_alias_is_documented_in_the_readme(self):
+        readme = (ROOT / "README.md").read_text()
+        for name in shipped_aliases():
+            # an example that runs it: "aws NAME", not a longer name
+            assert re.search(rf"aws {re.escape(name)}(?![-\w])", readme), name
+
+
+class TestInstall:
+    def test_fresh_home_gets_the_plugin_and_the_aliases(self, home):
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert parsed(home.config) == {"plugins": {"mfa_switch": "awscli_mfa_plugin"}}
+        assert parsed(home.alias) == {"toplevel": shipped_aliases()}
+        assert "enabled the plugin" in result.stderr
+        assert "added the aliases mfa, " in result.stderr
+
+    def test_second_run_changes_no_byte_and_says_so(self, home):
+        home.write(home.config, USER_CONFIG)
+        home.write(home.alias, USER_ALIAS)
+        assert installer("install", "--cli-version", "2").returncode == 0
+        before = home.files()
+        again = installer("install", "--cli-version", "2")
+        assert again.returncode == 0, again.stderr
+        assert home.files() == before
+        assert "Nothing to do" in again.stderr
+        assert "enabled the plugin" not in again.stderr
+
+    def test_user_config_and_aliases_keep_every_byte(self, home):
+        home.write(home.config, USER_CONFIG)
+        home.write(home.alias, USER_ALIAS)
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 0, result.stderr
+        config = home.config.read_bytes().decode()
+        # The new key lands after the section's last key, CRLF like the file.
+        assert config == USER_CONFIG.replace(
+            "other = some_plugin\r\n",
+            "other = some_plugin\r\nmfa_switch = awscli_mfa_plugin\r\n")
+        alias = home.alias.read_text()
+        assert alias.startswith("# my aliases\n[toplevel]\n"
+                                "whoami = sts get-caller-identity --output text\n"
+                                "ls3 = s3 ls\n")
+        assert alias.endswith("\n[command sts]\nme = get-caller-identity\n")
+        assert parsed(home.alias)["command sts"] == {"me": "get-caller-identity"}
+
+    def test_a_user_alias_of_the_same_name_is_kept_and_reported(self, home):
+        home.write(home.alias, USER_ALIAS)
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 0, result.stderr
+        aliases = parsed(home.alias)["toplevel"]
+        assert aliases["whoami"] == "sts get-caller-identity --output text"
+        assert aliases["mfa"] == "mfa-switch"
+        assert "kept your own alias 'whoami'" in result.stderr
+        assert "whoami" not in result.stderr.split("added the aliases")[1].splitlines()[0]
+
+    def test_an_already_enabled_plugin_is_not_added_twice(self, home):
+        home.write(home.config, "[plugins]\nmfa = awscli_mfa_plugin\n")
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 0, result.stderr
+        assert home.config.read_text() == "[plugins]\nmfa = awscli_mfa_plugin\n"
+        assert "enabled the plugin" not in result.stderr
+
+    def test_cli_v2_gets_the_folder_holding_the_package_on_its_plugin_path(self, home):
+        result = installer("install", "--cli-version", "2")
+        assert result.returncode == 0, result.stderr
+        plugins = parsed(home.config)["plugins"]
+        assert plugins["cli_legacy_plugin_path"] == FOLDER
+        assert (Path(FOLDER) / "awscli_mfa_plugin" / "__init__.py").is_file()
+        assert "cli_legacy_plugin_path" in result.stderr
+
+    def test_cli_v2_appends_to_a_plugin_path_already_there(self, home):
+        home.write(home.config, "[plugins]\ncli_legacy_plugin_path = /opt/plugins\n")
+        assert installer("install", "--cli-version", "2").returncode == 0
+        assert parsed(home.config)["plugins"]["cli_legacy_plugin_path"] == (
+            "/opt/plugins" + os.pathsep + FOLDER)
+        assert installer("uninstall").returncode == 0
+        assert home.config.read_text() == "[plugins]\ncli_legacy_plugin_path = /opt/plugins\n"
+
+    def test_cli_v1_is_warned_about_a_v2_plugin_path(self, home):
+        home.write(home.config, "[plugins]\ncli_legacy_plugin_path = /opt/plugins\n")
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 0, result.stderr
+        assert "AWS CLI v1 fails on every command" in result.stderr
+
+    def test_aws_config_file_is_honoured(self, home, tmp_path):
+        config = tmp_path / "elsewhere" / "config"
+        result = installer("install", "--cli-version", "1", AWS_CONFIG_FILE=str(config))
+        assert result.returncode == 0, result.stderr
+        assert parsed(config)["plugins"]["mfa_switch"] == "awscli_mfa_plugin"
+        assert not home.config.exists()
+        assert installer("uninstall", AWS_CONFIG_FILE=str(config)).returncode == 0
+        assert "mfa_switch" not in config.read_text()
+
+    def test_the_module_runs_as_a_program(self, home):
+        result = subprocess.run(
+            [sys.executable, "-m", "awscli_mfa_plugin", "install", "--cli-version", "1"],
+            capture_output=True, text=True, env=dict(os.environ), timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert parsed(home.config)["plugins"]["mfa_switch"] == "awscli_mfa_plugin"
+
+
+class TestDetection:
+    def test_the_aws_on_path_says_v1(self, home):
+        result = installer("install", PATH=f"{BIN}{os.pathsep}/usr/bin{os.pathsep}/bin")
+        assert result.returncode == 0, result.stderr
+        assert "AWS CLI v1 (aws-cli/1." in result.stderr
+        assert "cli_legacy_plugin_path" not in home.config.read_text()
+
+    def test_detection_ignores_a_config_that_v1_cannot_read(self, home):
+        # With cli_legacy_plugin_path in the config every v1 command fails,
+        # --version included; the installer must still tell the version.
+        home.write(home.config, "[plugins]\ncli_legacy_plugin_path = /opt/plugins\n")
+        result = installer("install", PATH=f"{BIN}{os.pathsep}/usr/bin{os.pathsep}/bin")
+        assert result.returncode == 0, result.stderr
+        assert "AWS CLI v1 (aws-cli/1." in result.stderr
+
+    def test_no_aws_on_path_is_one_sentence_and_writes_nothing(self, home, tmp_path):
+        result = installer("install", PATH=str(tmp_path))
+        assert result.returncode == 252
+        assert result.stderr.count("\n") == 1
+        assert "--cli-version" in result.stderr
+        assert home.files() == {}
+
+
+class TestRefusals:
+    def test_an_unparsable_config_is_left_alone_and_nothing_is_written(self, home):
+        home.write(home.config, "[plugins]\nmfa_switch = awscli_mfa_plugin\nnot an ini line\n")
+        before = home.files()
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 253
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert home.files() == before
+
+    def test_a_foreign_value_under_our_plugin_key_stops_before_any_write(self, home):
+        home.write(home.config, "[plugins]\nmfa_switch = my_fork\n")
+        before = home.files()
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 253
+        assert "my_fork" in result.stderr and result.stderr.count("\n") == 1
+        assert home.files() == before
+
+    @pytest.mark.parametrize("argv", [[], ["install", "--cli-version", "3"], ["frobnicate"]])
+    def test_bad_arguments_are_one_sentence_with_252(self, home, argv):
+        result = installer(*argv)
+        assert result.returncode == 252
+        assert result.stderr.count("\n") == 1
+        assert home.files() == {}
+
+
+class TestUninstall:
+    def test_it_restores_the_user_files_byte_for_byte(self, home):
+        home.write(home.config, USER_CONFIG)
+        home.write(home.alias, USER_ALIAS)
+        assert installer("install", "--cli-version", "2").returncode == 0
+        result = installer("uninstall")
+        assert result.returncode == 0, result.stderr
+        assert home.config.read_bytes() == USER_CONFIG.encode()
+        assert home.alias.read_bytes() == USER_ALIAS.encode()
+        assert "disabled the plugin" in result.stderr
+        assert "removed the aliases mfa, " in result.stderr
+
+    def test_an_alias_the_user_changed_since_is_left_and_reported(self, home):
+        assert installer("install", "--cli-version", "1").returncode == 0
+        home.alias.write_text(home.alias.read_text().replace(
+            "mfa = mfa-switch", "mfa = mfa-switch --profile dev"))
+        result = installer("uninstall")
+        assert result.returncode == 0, result.stderr
+        assert parsed(home.alias)["toplevel"] == {"mfa": "mfa-switch --profile dev"}
+        assert "left the alias 'mfa' in place" in result.stderr
+
+    def test_install_keeps_an_alias_the_user_changed_since(self, home):
+        assert installer("install", "--cli-version", "1").returncode == 0
+        home.alias.write_text(home.alias.read_text().replace(
+            "mfa = mfa-switch", "mfa = mfa-switch --profile dev"))
+        before = home.files()
+        result = installer("install", "--cli-version", "1")
+        assert result.returncode == 0, result.stderr
+        assert home.files() == before
+        assert "kept the alias 'mfa' as you changed it" in result.stderr
+
+    def test_what_install_did_not_add_stays(self, home):
+        home.write(home.config, "[plugins]\nmfa_switch = awscli_mfa_plugin\n")
+        home.write(home.alias, "[toplevel]\nmfa = mfa-switch\n")
+        assert installer("install", "--cli-version", "1").returncode == 0
+        result = installer("uninstall")
+        assert result.returncode == 0, result.stderr
+        assert home.config.read_text() == "[plugins]\nmfa_switch = awscli_mfa_plugin\n"
+        assert parsed(home.alias)["toplevel"]["mfa"] == "mfa-switch"
+        assert "enabled by hand" in result.stderr
+
+    def test_twice_changes_nothing_the_second_time(self, home):
+        assert installer("install", "--cli-version", "2").returncode == 0
+        assert installer("uninstall").returncode == 0
+        before = home.files()
+        result = installer("uninstall")
+        assert result.returncode == 0, result.stderr
+        assert home.files() == before
+        assert "Nothing to undo" in result.stderr
+
+
+def test_every_data_file_is_declared_as_package_data():
+    parser = configparser.RawConfigParser()
+    parser.read(ROOT / "setup.cfg")
+    declared = parser.get("options.package_data", "awscli_mfa_plugin").split()
+    data = Path(awscli_mfa_plugin.__file__).parent / "data"
+    shipped = sorted(str(p.relative_to(data.parent)) for p in data.rglob("*") if p.is_file())
+    assert shipped and all(name in declared for name in shipped)

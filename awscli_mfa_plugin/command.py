@@ -10,6 +10,8 @@ import os
 
 from awscli.customizations.assumerole import CACHE_DIR as CLI_CACHE_DIR
 from awscli.customizations.commands import BasicCommand
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import (
     aws_mfa,
@@ -32,7 +34,7 @@ from awscli_mfa_plugin.errors import (
     UsageError,
 )
 from awscli_mfa_plugin.multi import credential_values  # noqa: F401 (public)
-from awscli_mfa_plugin.prompt import TerminalPrompter, obtain_code
+from awscli_mfa_plugin.prompt import TerminalPrompter, exchange_code
 from awscli_mfa_plugin.recipe import (
     CHAINED_ROLE_MAX,
     Overrides,
@@ -41,8 +43,10 @@ from awscli_mfa_plugin.recipe import (
     resolve_recipe,
     switchable_profiles,
 )
+from awscli_mfa_plugin.redaction import redact, redacted_logs
 from awscli_mfa_plugin.stored import StoredCredentials
-from awscli_mfa_plugin.sts import fetch_credentials
+from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
+from awscli_mfa_plugin.translate import translate
 
 # Keys that make botocore resolve a profile some other way before it looks
 # at static keys in the credentials file.
@@ -242,21 +246,26 @@ class MfaSwitchCommand(BasicCommand):
         self._prompter = prompter or TerminalPrompter()
 
     def _run_main(self, parsed_args, parsed_globals):
-        try:
-            _check_modes(parsed_args)
-            if parsed_args.list:
-                self._list()
-                status = None
-            else:
-                status = self._switch(parsed_args, parsed_globals)
-        except KeyboardInterrupt:
-            return self._fail(Cancelled())
-        except MfaSwitchError as error:
-            return self._fail(error)
+        # The one place errors become a sentence and an exit status; botocore's
+        # own exceptions are translated so the CLI's handler never sees them.
+        with redacted_logs():
+            try:
+                _check_modes(parsed_args)
+                if parsed_args.list:
+                    self._list()
+                    status = None
+                else:
+                    status = self._switch(parsed_args, parsed_globals)
+            except KeyboardInterrupt:
+                return self._fail(Cancelled())
+            except MfaSwitchError as error:
+                return self._fail(error)
+            except (BotoCoreError, ClientError, ResponseParserError) as error:
+                return self._fail(translate(error))
         return ExitCode.OK if status is None else status
 
     def _fail(self, error):
-        self._env.stderr.write(f"{error}\n")
+        self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
 
@@ -303,10 +312,10 @@ class MfaSwitchCommand(BasicCommand):
                 self._print_credentials(parsed_args, StoredCredentials.of(creds),
                                         profiles, profile)
             return outcome.exit_code()
-        code = self._code(parsed_args, recipe)
-        creds = fetch_credentials(
-            self._client_creator(recipe, profiles, parsed_globals), recipe, code
-        )
+        create = self._client_creator(recipe, profiles, parsed_globals)
+        creds = self._exchange(
+            parsed_args, recipe,
+            lambda code: fetch_credentials(create, recipe, code))
         aws_mfa.adopt(path, recipe, sections)
         inifile.store_credentials(
             path,
@@ -316,11 +325,15 @@ class MfaSwitchCommand(BasicCommand):
         self._print_credentials(
             parsed_args, StoredCredentials.of(creds), profiles, profile)
 
-    def _code(self, parsed_args, recipe):
+    def _exchange(self, parsed_args, recipe, use):
+        """``use(code)`` with a code from the run's sources for ``recipe``.
+
+        A code STS rejects is asked for again while the prompt is open.
+        """
         with self._code_source(parsed_args, recipe.profile) as (env, prompter):
-            return obtain_code(
+            return exchange_code(
                 parsed_args.token_code, env, prompter, recipe.serial_number,
-                recipe.code_process,
+                use, process=recipe.code_process,
             )
 
     def _discover(self, recipe, parsed_args, parsed_globals, profiles):
@@ -365,9 +378,10 @@ class MfaSwitchCommand(BasicCommand):
                     profile, recipe.role_arn, kept, self._env.now()).rstrip("\n"))
                 self._print_credentials(parsed_args, kept, profiles, profile)
                 return
-        code = self._code(parsed_args, recipe)
         client = self._client_creator(recipe, profiles, parsed_globals)("sts")
-        response = sts.assume_role(client, recipe, code)
+        response = self._exchange(
+            parsed_args, recipe,
+            lambda code: sts.assume_role(client, recipe, code))
         entry = native.store(CLI_CACHE_DIR, config, response)
         creds = sts.credentials_of(response)
         self._report(recipe, creds)
@@ -449,7 +463,8 @@ class MfaSwitchCommand(BasicCommand):
         tools = multi.Tools(
             client_creator=lambda recipe: self._client_creator(
                 recipe, profiles, parsed_globals),
-            obtain_code=lambda recipe: self._code(parsed_args, recipe),
+            exchange=lambda recipe, use: self._exchange(
+                parsed_args, recipe, use),
             token_code_given=parsed_args.token_code is not None,
             reuse_sessions=not parsed_args.force,
         )
@@ -475,6 +490,9 @@ class MfaSwitchCommand(BasicCommand):
         """
         source = self._session.__class__(profile=recipe.source_profile)
         source.user_agent_extra = self._session.user_agent_extra
+        # --cli-read-timeout, --cli-connect-timeout and the like live there.
+        source.set_default_client_config(self._session.get_default_client_config())
+        source_credentials(source, recipe)  # before the prompt, not after
         # --region and the environment first, then the selected profile's
         # region, as botocore would; asked without the config file because
         # the selected profile may not exist yet (flags can describe it).

@@ -52,8 +52,9 @@ class Tools:
     #: ``recipe -> create(service, **kwargs)``, signing with the recipe's
     #: source profile and bound to the run's region and endpoint.
     client_creator: Callable
-    #: ``recipe -> code``, from the run's code sources.
-    obtain_code: Callable
+    #: ``(recipe, use) -> use(code)`` with a code from the run's sources
+    #: (asking again at the prompt when STS rejects it).
+    exchange: Callable
     #: True when the code came on the command line: it serves one device.
     token_code_given: bool = False
     #: False with ``--force``: a kept MFA session is not used either.
@@ -183,7 +184,10 @@ def switch_many(recipes, tools, sections, now):
     sessions, switched, failed = [], [], []
     for batch in batches:
         try:
-            session = kept[id(batch)] or _new_session(batch, tools)
+            # One source session per batch: its credentials are resolved
+            # once, before anyone is asked for a code.
+            create = tools.client_creator(batch[0])
+            session = kept[id(batch)] or _new_session(batch, create, tools)
         except Cancelled:
             raise  # Ctrl-C means nothing is written, whatever was done
         except MfaSwitchError as error:
@@ -191,7 +195,7 @@ def switch_many(recipes, tools, sections, now):
             failed.extend((recipe, error) for recipe in batch)
             continue
         sessions.append(session)
-        done, errors = _assume_all(batch, session, tools)
+        done, errors = _assume_all(batch, session, create)
         switched.extend(done)
         failed.extend(errors)
     capped = tuple(r for r, _ in switched
@@ -199,27 +203,26 @@ def switch_many(recipes, tools, sections, now):
     return Outcome(tuple(sessions), tuple(switched), tuple(failed), capped)
 
 
-def _new_session(batch, tools):
+def _new_session(batch, create, tools):
     """One code, one GetSessionToken for a group of recipes."""
     first = batch[0]
     # A session-token profile in the group says how long the session lasts;
     # otherwise STS's default (12 hours) serves the roles best.
     duration = max((r.duration_seconds or 0 for r in batch if not r.uses_role),
                    default=0) or None
-    code = tools.obtain_code(first)
-    client = tools.client_creator(first)("sts")
-    creds = sts.get_session_token(client, first.serial_number, code, duration)
+    client = create("sts")
+    creds = tools.exchange(first, lambda code: sts.get_session_token(
+        client, first.serial_number, code, duration, first))
     return Session(session_section(first), first.serial_number, creds, False)
 
 
-def _assume_all(batch, session, tools):
+def _assume_all(batch, session, create):
     """Assume every role of ``batch`` from ``session``, in parallel threads.
 
     Clients are created here, one per call, before the threads start:
     botocore clients may be used from any thread, but the session that
     creates them is not meant to be shared between threads.
     """
-    create = tools.client_creator(batch[0])
     keys = sts.client_keys(session.credentials)
     jobs = [(recipe, create("sts", **keys)) for recipe in batch]
     done, errors = [], []
@@ -238,7 +241,8 @@ def _assume_all(batch, session, tools):
 def _one(recipe, client, session):
     if not recipe.uses_role:
         # The session itself is what a session-token profile wants.
-        return dataclasses.replace(session.credentials, arn=sts.caller_arn(client))
+        return dataclasses.replace(
+            session.credentials, arn=sts.caller_arn(client, recipe))
     response = sts.assume_role(client, recipe,
                                duration_seconds=chained_duration(recipe))
     return sts.credentials_of(response)

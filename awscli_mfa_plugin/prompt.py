@@ -11,13 +11,17 @@ import shlex
 import subprocess
 import time
 
-from awscli_mfa_plugin.errors import Cancelled, CodeProcessError, UsageError
+from awscli_mfa_plugin.errors import (
+    Cancelled, CodeProcessError, InvalidCodeError, UsageError)
 
 CODE_PERIOD = 30  # seconds a TOTP code lives (RFC 6238 default, as AWS uses)
 
 #: Seconds an ``mfa_process`` command may take.  Generous, because tools
 #: like ``ykman`` wait for the user to touch the key before printing.
 PROCESS_TIMEOUT = 60
+
+#: How many codes a person at the prompt may try before the run gives up.
+CODE_TRIES = 3
 
 _SIX_DIGITS = re.compile(r"[0-9]{6}")  # ASCII only: STS refuses other digits
 
@@ -132,6 +136,49 @@ def run_code_process(command, env, timeout=PROCESS_TIMEOUT):
         )
     text = result.stdout.decode("utf-8", "replace")
     return _checked(text, f"the mfa_process command {shown!r}")
+
+
+def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
+                  process=None):
+    """Obtain a code and return ``use(code)``, asking again if STS rejects it.
+
+    Only a person at the prompt is asked again (up to ``tries`` codes in
+    all), told that the code was wrong or already used and how long the
+    current one lasts; a code from ``--token-code``, ``mfa_process``
+    (``process``) or a pipe fails at once, since asking the same source
+    again would give the same code.
+    """
+    code = obtain_code(token_code, env, prompter, device, process)
+    at_prompt = (token_code is None and not process
+                 and env.stdin_is_terminal())
+    attempt = 1
+    while True:
+        try:
+            return use(code)
+        except InvalidCodeError:
+            if not at_prompt:
+                raise
+            if attempt >= tries:
+                raise InvalidCodeError(
+                    f"STS rejected {tries} codes in a row: each was wrong or "
+                    "already used; nothing was changed. Check that the device "
+                    f"showing the codes is {device} and that its clock is right."
+                ) from None
+        attempt += 1
+        code = prompter.ask(device, notice=retry_notice(attempt, tries))
+
+
+def retry_notice(attempt, tries, now=None):
+    """What a person reads before being asked again.
+
+    >>> retry_notice(2, 3, now=65.0)
+    'STS rejected that code: it was wrong or already used. Wait for the next code (the current one changes in 25 s) and type it (try 2 of 3).'
+    """
+    return (
+        "STS rejected that code: it was wrong or already used. Wait for the "
+        f"next code (the current one changes in {seconds_left(now)} s) and "
+        f"type it (try {attempt} of {tries})."
+    )
 
 
 def _checked(text, origin):

@@ -22,6 +22,7 @@ import re
 from typing import Optional
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
+from awscli_mfa_plugin.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
 RECIPE_KEYS = {
@@ -50,7 +51,7 @@ AWS_MFA_DURATIONS = {True: "3600", False: "43200"}
 
 #: STS caps a role assumed with temporary credentials (role chaining) at
 #: one hour, whatever the role allows.
-CHAINED_ROLE_MAX = 3600
+CHAINED_ROLE_MAX = CHAINED_ROLE_MAX_SECONDS
 
 #: STS's limits for ``DurationSeconds``.
 ROLE_DURATION = (900, 43200)
@@ -111,8 +112,8 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     ``user_name`` is the fallback for the session name when neither the
     config nor the MFA device names the user.
 
-    >>> profiles = {"dev": {"mfa_role_arn": "arn:aws:iam::2:role/R",
-    ...                     "mfa_serial": "arn:aws:iam::1:mfa/alice"},
+    >>> profiles = {"dev": {"mfa_role_arn": "arn:aws:iam::222222222222:role/R",
+    ...                     "mfa_serial": "arn:aws:iam::111111111111:mfa/alice"},
     ...             "default": {}}
     >>> r = resolve_recipe(profiles, "dev")
     >>> (r.source_profile, r.role_session_name, r.target_profile)
@@ -120,7 +121,8 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
 
     Raises :class:`ProfileNotFoundError` for an unknown profile that flags do
     not describe either, :class:`RecipeError` for a profile without recipe
-    keys, and :class:`UsageError` for a malformed duration.
+    keys, and :class:`UsageError` for a malformed value (see
+    :func:`awscli_mfa_plugin.validation.check_recipe`).
     """
     config = profiles.get(profile)
     values = {attr: (config or {}).get(key) for key, attr in RECIPE_KEYS.items()}
@@ -173,7 +175,7 @@ def _recipe(profiles, profile, values, target_profile, user_name, layout):
     session_name = values["role_session_name"] or default_session_name(
         serial, user_name
     )
-    return Recipe(
+    recipe = Recipe(
         profile=profile,
         target_profile=target,
         source_profile=source,
@@ -186,6 +188,8 @@ def _recipe(profiles, profile, values, target_profile, user_name, layout):
                       or source_config.get(PROCESS_KEY) or None),
         layout=layout,
     )
+    check_recipe(recipe, profiles)
+    return recipe
 
 
 def aws_mfa_values(profiles, profile, user_name=None):
@@ -247,11 +251,12 @@ def native_recipe(profiles, profile, user_name=None):
     same AssumeRole and hands the result to the CLI's cache, so the target
     is the profile itself.
 
-    >>> r = native_recipe({"n": {"role_arn": "arn:r", "mfa_serial": "arn:m/al",
-    ...                          "source_profile": "default"},
-    ...                    "default": {}}, "n")
-    >>> (r.role_arn, r.serial_number, r.role_session_name, r.duration_seconds)
-    ('arn:r', 'arn:m/al', 'al', None)
+    >>> r = native_recipe({"n": {
+    ...     "role_arn": "arn:aws:iam::222222222222:role/R",
+    ...     "mfa_serial": "arn:aws:iam::111111111111:mfa/al",
+    ...     "source_profile": "default"}, "default": {}}, "n")
+    >>> (r.role_session_name, r.duration_seconds, r.layout)
+    ('al', None, 'native')
 
     Raises :class:`RecipeError` for a profile that takes its source
     credentials from ``credential_source``, which mfa-switch cannot reach.
@@ -308,16 +313,19 @@ def parse_duration(value, uses_role):
         return None
     text = str(value).strip()
     # str.isdigit() alone accepts non-ASCII digits that STS refuses.
+    low, high = ROLE_DURATION if uses_role else SESSION_TOKEN_DURATION
+    what = "a role" if uses_role else "a session token"
     if not (text.isascii() and text.isdigit()):
         raise UsageError(
-            f"The duration {text!r} is not a whole number of seconds."
+            f"The duration {text!r} (mfa_duration_seconds or "
+            "--duration-seconds) is not a positive whole number of seconds: "
+            f"give one from {low} to {high} for {what}."
         )
     seconds = int(text)
-    low, high = ROLE_DURATION if uses_role else SESSION_TOKEN_DURATION
     if not low <= seconds <= high:
-        call = "AssumeRole" if uses_role else "GetSessionToken"
         raise UsageError(
-            f"The duration {seconds} is outside what {call} allows: "
+            f"The duration {seconds} (mfa_duration_seconds or "
+            f"--duration-seconds) is outside what STS allows for {what}: "
             f"{low} to {high} seconds."
         )
     return seconds

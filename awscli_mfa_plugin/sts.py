@@ -7,22 +7,11 @@ config or opens sockets by itself.
 import dataclasses
 import datetime
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
-from awscli_mfa_plugin.errors import (
-    ConfigError,
-    InvalidCodeError,
-    MfaSwitchError,
-    NetworkError,
-    ServiceError,
-)
+from awscli_mfa_plugin.errors import ConfigError, ServiceError
+from awscli_mfa_plugin.translate import service_error, translate  # noqa: F401
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,9 +43,9 @@ def fetch_credentials(client_creator, recipe, code):
     if recipe.uses_role:
         return credentials_of(assume_role(client, recipe, code))
     creds = get_session_token(client, recipe.serial_number, code,
-                              recipe.duration_seconds)
-    return dataclasses.replace(
-        creds, arn=caller_arn(client_creator("sts", **client_keys(creds))))
+                              recipe.duration_seconds, recipe)
+    return dataclasses.replace(creds, arn=caller_arn(
+        client_creator("sts", **client_keys(creds)), recipe))
 
 
 def assume_role(client, recipe, code=None, duration_seconds=None):
@@ -78,7 +67,7 @@ def assume_role(client, recipe, code=None, duration_seconds=None):
         params["DurationSeconds"] = duration
     if recipe.external_id:
         params["ExternalId"] = recipe.external_id
-    return _call(client.assume_role, **params)
+    return _call(client.assume_role, recipe, **params)
 
 
 def credentials_of(response):
@@ -87,18 +76,22 @@ def credentials_of(response):
         response["Credentials"], response["AssumedRoleUser"]["Arn"])
 
 
-def get_session_token(client, serial_number, code, duration_seconds=None):
-    """Call GetSessionToken with an MFA code; the ARN is left empty."""
+def get_session_token(client, serial_number, code, duration_seconds=None,
+                      recipe=None):
+    """Call GetSessionToken with an MFA code; the ARN is left empty.
+
+    ``recipe`` only lets an error sentence name the profile concerned.
+    """
     params = {"SerialNumber": serial_number, "TokenCode": code}
     if duration_seconds:
         params["DurationSeconds"] = duration_seconds
     return _credentials(
-        _call(client.get_session_token, **params)["Credentials"], "")
+        _call(client.get_session_token, recipe, **params)["Credentials"], "")
 
 
-def caller_arn(client):
+def caller_arn(client, recipe=None):
     """The ARN of whoever signs ``client``'s requests (GetCallerIdentity)."""
-    return _call(client.get_caller_identity)["Arn"]
+    return _call(client.get_caller_identity, recipe)["Arn"]
 
 
 def list_mfa_devices(iam_client, user_name):
@@ -146,38 +139,30 @@ def _credentials(data, arn):
     )
 
 
-def _call(method, **params):
+def _call(method, recipe=None, **params):
     """Call STS, turning every failure into an error with a user sentence."""
     try:
         return method(**params)
-    except ClientError as error:
-        raise service_error(error) from None
-    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
-        raise NetworkError(
-            f"Could not reach STS ({error}); check your network, VPN or "
-            "--endpoint-url and try again."
-        ) from None
-    except NoCredentialsError:
+    except (ClientError, BotoCoreError, ResponseParserError) as error:
+        raise translate(error, recipe) from None
+
+
+def source_credentials(session, recipe):
+    """Resolve the source profile's credentials before a code is asked for.
+
+    botocore resolves them (static keys, SSO, ``credential_process``...) and
+    caches them in ``session``, so the STS client made afterwards reuses
+    them. Raises :class:`ConfigError` when there are none or they are
+    incomplete, so that nobody types a code for nothing.
+    """
+    try:
+        credentials = session.get_credentials()
+    except (ClientError, BotoCoreError) as error:
+        raise translate(error, recipe) from None
+    if credentials is None:
         raise ConfigError(
-            "The source profile has no credentials; add its long-term access "
-            "keys (aws configure --profile <source>) or sign in to it."
-        ) from None
-    except BotoCoreError as error:
-        raise MfaSwitchError(f"The request to STS failed: {error}") from None
-
-
-def service_error(error):
-    """Translate an STS ``ClientError`` into the sentence a user reads."""
-    code = error.response.get("Error", {}).get("Code", "")
-    message = error.response.get("Error", {}).get("Message", "")
-    if "MultiFactorAuthentication failed" in message or (
-        "invalid MFA one time pass code" in message
-    ):
-        return InvalidCodeError(
-            "STS rejected the MFA code: it is wrong or was already used; wait "
-            "for the next code and try again."
+            f"The source profile {recipe.source_profile!r} has no credentials; "
+            "add its long-term access keys (aws configure --profile "
+            f"{recipe.source_profile}) or sign in to it."
         )
-    text = f"STS refused the request ({code}): {message}" if message else (
-        f"STS refused the request ({code})."
-    )
-    return ServiceError(text)
+    return credentials

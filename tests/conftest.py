@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import awsenv
+from tests import awsenv, fakests
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -58,3 +58,30 @@ def sts(moto_endpoint):
 def aws(isolated_home, sts, moto_endpoint):
     """A throw-away AWS home with the plugin enabled, and a way to run ``aws``."""
     return awsenv.AwsHome(isolated_home, moto_endpoint, sts)
+
+
+#: An account that exists nowhere: for runs against :class:`fakests.FakeSts`.
+OFFLINE_ACCOUNT = awsenv.Account(
+    access_key_id="AKIAOFFLINEEXAMPLE01",
+    secret_access_key="offlineSourceSecretKeyExample000000000000",
+    user_arn="arn:aws:iam::123456789012:user/alice",
+    serial_number="arn:aws:iam::123456789012:mfa/alice",
+    role_arn="arn:aws:iam::123456789012:role/AccessToTestDev",
+    mfa_seed=b"12345678901234567890",
+)
+
+
+@pytest.fixture
+def fake_sts():
+    """A scripted STS on a free loopback port (see tests/fakests.py), stopped after."""
+    server = fakests.FakeSts().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def offline_aws(isolated_home, fake_sts):
+    """Like ``aws``, but every endpoint is the scripted STS instead of moto."""
+    return awsenv.AwsHome(isolated_home, fake_sts.url, OFFLINE_ACCOUNT)

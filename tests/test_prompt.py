@@ -4,17 +4,20 @@ import io
 import pytest
 
 from awscli_mfa_plugin.environment import Environment
-from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.prompt import normalize_code, obtain_code, seconds_left
+from awscli_mfa_plugin.errors import InvalidCodeError, UsageError
+from awscli_mfa_plugin.prompt import (
+    exchange_code, normalize_code, obtain_code, seconds_left)
 
 
 class FakePrompter:
     def __init__(self, answer="654321"):
         self.asked = []
+        self.notices = []
         self.answer = answer
 
-    def ask(self, device):
+    def ask(self, device, notice=None):
         self.asked.append(device)
+        self.notices.append(notice)
         return self.answer
 
 
@@ -64,3 +67,41 @@ def test_terminal_asks_the_prompter_naming_the_device():
 def test_bad_codes_without_a_person_fail_at_once(flag, stdin):
     with pytest.raises(UsageError):
         obtain_code(flag, env(io.StringIO(stdin)), FakePrompter(), "d")
+
+
+class Sts:
+    """Stands in for the STS call: refuses the first ``refusals`` codes."""
+
+    def __init__(self, refusals):
+        self.refusals = refusals
+        self.codes = []
+
+    def __call__(self, code):
+        self.codes.append(code)
+        if len(self.codes) <= self.refusals:
+            raise InvalidCodeError("refused")
+        return "credentials"
+
+
+def test_a_person_is_asked_again_after_a_rejected_code():
+    prompter, sts = FakePrompter(), Sts(refusals=2)
+    assert exchange_code(None, env(Tty()), prompter, "dev", sts) == "credentials"
+    assert len(sts.codes) == 3
+    assert prompter.notices[0] is None
+    assert "try 2 of 3" in prompter.notices[1] and "try 3 of 3" in prompter.notices[2]
+    assert "wrong or already used" in prompter.notices[1]
+
+
+def test_a_person_gets_three_tries_in_all():
+    prompter, sts = FakePrompter(), Sts(refusals=5)
+    with pytest.raises(InvalidCodeError, match="3 codes in a row"):
+        exchange_code(None, env(Tty()), prompter, "dev", sts)
+    assert len(sts.codes) == 3
+
+
+@pytest.mark.parametrize("flag, stdin", [("123456", Tty()), (None, io.StringIO("123456\n"))])
+def test_a_code_from_a_flag_or_a_pipe_fails_at_once(flag, stdin):
+    prompter, sts = FakePrompter(), Sts(refusals=1)
+    with pytest.raises(InvalidCodeError, match="refused"):
+        exchange_code(flag, env(stdin), prompter, "dev", sts)
+    assert len(sts.codes) == 1 and prompter.asked == []

@@ -38,16 +38,16 @@ def test_serial_falls_back_to_the_source_profile():
 
 def test_every_flag_overrides_its_key():
     config = profiles(mfa_role_arn=ROLE, mfa_serial=SERIAL,
-                      mfa_duration_seconds="3600", mfa_external_id="a")
+                      mfa_duration_seconds="3600", mfa_external_id="ext-a")
     config["other"] = {}
     recipe = resolve_recipe(config, "dev", Overrides(
         role_arn=ROLE + "2", serial_number=SERIAL + "2",
         source_profile="other", duration_seconds="1800",
-        role_session_name="bob", external_id="b", target_profile="t"))
+        role_session_name="bob", external_id="ext-b", target_profile="t"))
     assert (recipe.role_arn, recipe.serial_number, recipe.source_profile,
             recipe.duration_seconds, recipe.role_session_name,
             recipe.external_id, recipe.target_profile) == (
-        ROLE + "2", SERIAL + "2", "other", 1800, "bob", "b", "t")
+        ROLE + "2", SERIAL + "2", "other", 1800, "bob", "ext-b", "t")
 
 
 def test_all_configured_keys_are_read():
@@ -126,11 +126,11 @@ class TestNative:
     def test_keys_are_botocores(self):
         recipe = native_recipe(self.native(
             duration_seconds="1800", role_session_name="ops",
-            external_id="x"), "n")
+            external_id="xy"), "n")
         assert (recipe.role_arn, recipe.serial_number, recipe.source_profile,
                 recipe.duration_seconds, recipe.role_session_name,
                 recipe.external_id, recipe.target_profile, recipe.layout) == (
-            ROLE, SERIAL, "default", 1800, "ops", "x", "n", "native")
+            ROLE, SERIAL, "default", 1800, "ops", "xy", "n", "native")
 
     def test_durations_are_checked_like_any_role(self):
         with pytest.raises(UsageError):

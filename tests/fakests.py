@@ -1,0 +1,187 @@
+"""A tiny STS on 127.0.0.1 for the answers moto's server cannot give.
+
+It answers every request with the next (HTTP status, XML body) of a script,
+repeating the last one, and records the form fields of each request. The
+bodies have STS's real shapes: ``ErrorResponse`` for refusals (codes and
+messages as STS sends them) and ``AssumeRoleResponse`` for a success.
+"""
+import datetime
+import http.server
+import socket
+import threading
+import urllib.parse
+import uuid
+from xml.sax.saxutils import escape
+
+NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+# Refusals exactly as STS words them (HTTP status, code, message).
+INVALID_CODE = (403, "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time "
+                "pass code. ")
+SERIAL_NOT_ASSOCIATED = (403, "AccessDenied",
+                         "MultiFactorAuthentication failed, unable to validate "
+                         "MFA code.  Please verify your MFA serial number is "
+                         "valid and associated with this user.")
+NOT_AUTHORIZED = (403, "AccessDenied",
+                  "User: arn:aws:iam::123456789012:user/alice is not "
+                  "authorized to perform: sts:AssumeRole on resource: "
+                  "arn:aws:iam::123456789012:role/AccessToTestDev")
+ABOVE_MAX_SESSION = (400, "ValidationError",
+                     "The requested DurationSeconds exceeds the "
+                     "MaxSessionDuration set for this role.")
+ROLE_CHAINING = (400, "ValidationError",
+                 "The requested DurationSeconds exceeds the 1 hour session "
+                 "limit for roles assumed by role chaining.")
+EXPIRED_TOKEN = (403, "ExpiredToken",
+                 "The security token included in the request is expired")
+INVALID_KEY = (403, "InvalidClientTokenId",
+               "The security token included in the request is invalid.")
+BAD_SIGNATURE = (403, "SignatureDoesNotMatch",
+                 "The request signature we calculated does not match the "
+                 "signature you provided. Check your AWS Secret Access Key "
+                 "and signing method. Consult the service documentation for "
+                 "details.")
+THROTTLING = (400, "Throttling", "Rate exceeded")
+SESSION_CREDENTIALS = (403, "AccessDenied",
+                       "Cannot call GetSessionToken with session credentials")
+
+# What answers instead of STS: a captive portal, a failing proxy.
+WEB_PAGE = (200, "<html><body>Sign in to the hotel Wi-Fi<br></body></html>\n")
+BAD_GATEWAY = (502, "<html><body><h1>502 Bad Gateway</h1></body></html>\n")
+
+
+def answer(spec):
+    """A (status, body) for a refusal triple or a raw (status, body) pair."""
+    return error_response(*spec) if len(spec) == 3 else spec
+
+
+def error_response(status, code, message):
+    """STS's ``ErrorResponse`` document for a refusal."""
+    body = (
+        f'<ErrorResponse xmlns="{NAMESPACE}">\n'
+        "  <Error>\n"
+        "    <Type>Sender</Type>\n"
+        f"    <Code>{escape(code)}</Code>\n"
+        f"    <Message>{escape(message)}</Message>\n"
+        "  </Error>\n"
+        f"  <RequestId>{uuid.uuid4()}</RequestId>\n"
+        "</ErrorResponse>\n"
+    )
+    return status, body
+
+
+def assume_role_response(arn, access_key_id="ASIAFAKESTSEXAMPLE01",
+                         secret="fakeSecretFromTheLocalSts0000000000000000",
+                         token="FakeSessionTokenFromTheLocalSts//////==",
+                         lifetime=3600):
+    """STS's ``AssumeRoleResponse`` for a success."""
+    expiration = (datetime.datetime.now(datetime.timezone.utc)
+                  + datetime.timedelta(seconds=lifetime))
+    role_id = "AROAFAKESTSEXAMPLE01:" + arn.rsplit("/", 1)[-1]
+    body = (
+        f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n'
+        "  <AssumeRoleResult>\n"
+        "    <AssumedRoleUser>\n"
+        f"      <AssumedRoleId>{role_id}</AssumedRoleId>\n"
+        f"      <Arn>{escape(arn)}</Arn>\n"
+        "    </AssumedRoleUser>\n"
+        "    <Credentials>\n"
+        f"      <AccessKeyId>{access_key_id}</AccessKeyId>\n"
+        f"      <SecretAccessKey>{secret}</SecretAccessKey>\n"
+        f"      <SessionToken>{token}</SessionToken>\n"
+        f"      <Expiration>{expiration:%Y-%m-%dT%H:%M:%SZ}</Expiration>\n"
+        "    </Credentials>\n"
+        "  </AssumeRoleResult>\n"
+        "  <ResponseMetadata>\n"
+        f"    <RequestId>{uuid.uuid4()}</RequestId>\n"
+        "  </ResponseMetadata>\n"
+        "</AssumeRoleResponse>\n"
+    )
+    return 200, body
+
+
+class FakeSts:
+    """The server; ``answer(*responses)`` sets the script, ``requests`` records."""
+
+    def __init__(self):
+        self.requests = []
+        self._script = [error_response(*INVALID_CODE)]
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+                status, body = fake._next({k: v[0] for k, v in form.items()})
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        daemon=True)
+
+    @property
+    def url(self):
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def answer(self, *responses):
+        """Answer the next requests with ``responses``, repeating the last."""
+        with self._lock:
+            self._script = list(responses)
+
+    def actions(self):
+        """The ``Action`` of each request received so far."""
+        return [form.get("Action") for form in self.requests]
+
+    def _next(self, form):
+        with self._lock:
+            self.requests.append(form)
+            if len(self._script) > 1:
+                return self._script.pop(0)
+            return self._script[0]
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+def closed_port_url():
+    """A loopback URL where nothing listens: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class SilentEndpoint:
+    """A loopback socket that accepts connections and never answers."""
+
+    def __init__(self):
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        # The kernel completes the handshake for queued connections; nobody
+        # ever reads the request or writes a reply.
+        self._sock.listen(16)
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:{}".format(self._sock.getsockname()[1])
+
+    def close(self):
+        self._sock.close()

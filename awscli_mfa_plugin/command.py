@@ -4,14 +4,27 @@ The AWS CLI builds this class only when ``mfa-switch`` is used (see the
 placeholder in ``awscli_mfa_plugin/__init__.py``).
 """
 import contextlib
+import dataclasses
 import getpass
 import os
 
+from awscli.customizations.assumerole import CACHE_DIR as CLI_CACHE_DIR
 from awscli.customizations.commands import BasicCommand
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from awscli_mfa_plugin import inifile, listing, sessions, shells, sourcesession
+from awscli_mfa_plugin import (
+    aws_mfa,
+    discovery,
+    inifile,
+    listing,
+    multi,
+    native,
+    sessions,
+    shells,
+    sourcesession,
+    sts,
+)
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     Cancelled,
@@ -21,10 +34,18 @@ from awscli_mfa_plugin.errors import (
     ShadowedProfileError,
     UsageError,
 )
+from awscli_mfa_plugin.multi import credential_values  # noqa: F401 (public)
 from awscli_mfa_plugin.prompt import TerminalPrompter, exchange_code
-from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.recipe import (
+    CHAINED_ROLE_MAX,
+    Overrides,
+    is_native_role,
+    native_recipe,
+    resolve_recipe,
+    switchable_profiles,
+)
 from awscli_mfa_plugin.redaction import redact, redacted_logs
-from awscli_mfa_plugin.stored import StoredCredentials, format_expiration
+from awscli_mfa_plugin.stored import StoredCredentials
 from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
 from awscli_mfa_plugin.translate import translate
 
@@ -53,13 +74,26 @@ them)::
 
 Without ``mfa_role_arn`` the command gets a session token
 (GetSessionToken) for the source profile's user instead of assuming a role.
-``mfa_serial`` may also sit on the source profile. Each key has a flag that
-overrides it for one run.
+``mfa_serial`` may also sit on the source profile; without it anywhere, the
+device is looked up in IAM (ListMFADevices) and can be saved. Each key has a
+flag that overrides it for one run.
 
-The code comes from ``--token-code``, else from standard input when that is
-not a terminal, else from a prompt that names the device and shows how long
-the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
+Two other layouts work unchanged: aws-mfa's (``[dev-long-term]`` in the
+credentials file with ``aws_mfa_device`` and ``assume_role``), and the AWS
+CLI's own role profiles (``role_arn``, ``source_profile``, ``mfa_serial``),
+whose credentials go into the CLI's cache (``~/.aws/cli/cache``) so that
+``aws --profile`` stops asking for a code.
+
+The code comes from ``--token-code``, else from the command named by
+``mfa_process`` (its standard output), else from standard input when that
+is not a terminal, else from a prompt that names the device and shows how
+long the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
 (exit status 130) without changing any file.
+
+Several profiles (``--all``, or their names) are switched with one code per
+MFA device: one MFA session (kept in ``[<source>-mfa-session]``, so later
+switches need no code while it lasts), and each role assumed from it. Roles
+assumed that way last at most one hour (STS role chaining).
 
 Credentials stored earlier by this command are kept, without asking for a
 code, while more than five minutes are left (``--min-remaining`` or the
@@ -104,6 +138,14 @@ AWS config file; a code is asked for on the terminal when needed)::
 **To see which profiles can be switched and how long each has left**::
 
     aws mfa-switch --list
+
+**To switch every role profile with one code**::
+
+    aws mfa-switch --all
+
+**To switch two profiles with one code**::
+
+    aws mfa-switch dev prod
 """
 
 
@@ -186,6 +228,17 @@ class MfaSwitchCommand(BasicCommand):
         {"name": "list", "action": "store_true",
          "help_text": "<p>List the profiles that can be switched, with their "
                       "role, source profile and time left.</p>"},
+        {"name": "profiles", "positional_arg": True, "nargs": "*",
+         "cli_type_name": "string", "synopsis": "[<profile> ...]",
+         "help_text": "<p>Profiles to switch with one code per MFA device "
+                      "(instead of <code>--profile</code>): one MFA session "
+                      "is made, and each role is assumed from it.</p>"},
+        {"name": "all", "action": "store_true",
+         "help_text": "<p>Switch every profile whose recipe assumes a role, "
+                      "with one code per MFA device.</p>"},
+        {"name": "save-serial", "action": "store_true",
+         "help_text": "<p>When the MFA device was looked up in IAM, save it "
+                      "in the profile without asking.</p>"},
     ]
 
     def __init__(self, session, prompter=None, env=None):
@@ -201,15 +254,16 @@ class MfaSwitchCommand(BasicCommand):
                 _check_modes(parsed_args)
                 if parsed_args.list:
                     self._list()
+                    status = None
                 else:
-                    self._switch(parsed_args, parsed_globals)
+                    status = self._switch(parsed_args, parsed_globals)
             except KeyboardInterrupt:
                 return self._fail(Cancelled())
             except MfaSwitchError as error:
                 return self._fail(error)
             except (BotoCoreError, ClientError, ResponseParserError) as error:
                 return self._fail(translate(error))
-        return ExitCode.OK
+        return ExitCode.OK if status is None else status
 
     def _fail(self, error):
         self._env.stderr.write(f"{redact(str(error))}\n")
@@ -218,7 +272,13 @@ class MfaSwitchCommand(BasicCommand):
 
     def _switch(self, parsed_args, parsed_globals):
         profiles = self._session.full_config.get("profiles", {})
-        profile = self._session.profile or "default"
+        names = list(dict.fromkeys(parsed_args.profiles or ()))
+        if parsed_args.all or len(names) > 1:
+            return self._switch_many(names, parsed_args, parsed_globals, profiles)
+        profile = names[0] if names else (self._session.profile or "default")
+        if is_native_role(profiles.get(profile, {})):
+            return self._switch_native(profile, parsed_args, parsed_globals,
+                                       profiles)
         recipe = resolve_recipe(
             profiles,
             profile,
@@ -236,21 +296,28 @@ class MfaSwitchCommand(BasicCommand):
             self._env.stderr.flush()
             self._print_credentials(parsed_args, kept, profiles, profile)
             return
+        sections = inifile.read_sections(path)
         # Refuse before asking for a code; the write re-checks under its lock.
-        inifile.check_credentials_targets(path, [recipe.target_profile])
+        _check_targets(path, sections, [recipe])
         if not recipe.serial_number:
-            raise RecipeError(
-                f"No MFA device is configured for {profile!r}; add mfa_serial "
-                "(the device's ARN) to it or to its source profile, or pass "
-                "--serial-number."
-            )
+            recipe = self._discover(recipe, parsed_args, parsed_globals,
+                                    profiles)
+        if (parsed_args.token_code is None and not parsed_args.force
+                and (not recipe.uses_role
+                     or (recipe.duration_seconds or 0) <= CHAINED_ROLE_MAX)
+                and multi.kept_session(sections, recipe, self._env.now())):
+            # A kept MFA session serves this profile: no code needed.
+            outcome = self._run_many([recipe], parsed_args, parsed_globals,
+                                     profiles, sections)
+            for _, creds in outcome.switched:
+                self._print_credentials(parsed_args, StoredCredentials.of(creds),
+                                        profiles, profile)
+            return outcome.exit_code()
         create = self._client_creator(recipe, profiles, parsed_globals)
-        with self._code_source(parsed_args, profile) as (env, prompter):
-            # A code STS rejects is asked for again while the prompt is open.
-            creds = exchange_code(
-                parsed_args.token_code, env, prompter, recipe.serial_number,
-                lambda code: fetch_credentials(create, recipe, code),
-            )
+        creds = self._exchange(
+            parsed_args, recipe,
+            lambda code: fetch_credentials(create, recipe, code))
+        aws_mfa.adopt(path, recipe, sections)
         inifile.store_credentials(
             path,
             {recipe.target_profile: credential_values(creds)},
@@ -258,6 +325,162 @@ class MfaSwitchCommand(BasicCommand):
         self._report(recipe, creds)
         self._print_credentials(
             parsed_args, StoredCredentials.of(creds), profiles, profile)
+
+    def _exchange(self, parsed_args, recipe, use):
+        """``use(code)`` with a code from the run's sources for ``recipe``.
+
+        A code STS rejects is asked for again while the prompt is open.
+        """
+        with self._code_source(parsed_args, recipe.profile) as (env, prompter):
+            return exchange_code(
+                parsed_args.token_code, env, prompter, recipe.serial_number,
+                use, process=recipe.code_process,
+            )
+
+    def _discover(self, recipe, parsed_args, parsed_globals, profiles):
+        """Find the device in IAM, say which, and offer to save it."""
+        terminal = self._env.stdin_is_terminal()
+        found = discovery.discover(
+            self._client_creator(recipe, profiles, parsed_globals),
+            self._prompter.choose if terminal else None,
+        )
+        self._say(f"Using MFA device {found.serial_number} of IAM user "
+                  f"{found.user_name!r} (found with ListMFADevices).")
+        if parsed_args.save_serial or (terminal and self._prompter.confirm(
+                f"Save it in profile {recipe.profile!r} so it is not looked "
+                "up again?")):
+            written = discovery.save_serial(
+                recipe, found.serial_number, self._config_path(),
+                self._credentials_path())
+            self._say(f"Saved the device in {written}.")
+        return resolve_recipe(
+            profiles, recipe.profile,
+            dataclasses.replace(_overrides(parsed_args),
+                                serial_number=found.serial_number),
+            user_name=_login_name())
+
+    def _switch_native(self, profile, parsed_args, parsed_globals, profiles):
+        """MFA AssumeRole for an AWS-style role profile, into the CLI's cache."""
+        if _overrides(parsed_args) != Overrides():
+            raise UsageError(
+                f"The profile {profile!r} is an AWS CLI role profile, whose "
+                "cached credentials the CLI finds by the profile's own "
+                "settings; change them in the config instead of with flags.")
+        recipe = native_recipe(profiles, profile, _login_name())
+        config = profiles[profile]
+        if not parsed_args.force:
+            # botocore itself renews cached credentials this close to expiry.
+            minimum = max(native.EXPIRY_WINDOW, sessions.min_remaining(
+                parsed_args.min_remaining, config,
+                for_process=parsed_args.credential_process))
+            kept = native.cached(CLI_CACHE_DIR, config, self._env.now(), minimum)
+            if kept is not None:
+                self._say(sessions.kept_summary(
+                    profile, recipe.role_arn, kept, self._env.now()).rstrip("\n"))
+                self._print_credentials(parsed_args, kept, profiles, profile)
+                return
+        client = self._client_creator(recipe, profiles, parsed_globals)("sts")
+        response = self._exchange(
+            parsed_args, recipe,
+            lambda code: sts.assume_role(client, recipe, code))
+        entry = native.store(CLI_CACHE_DIR, config, response)
+        creds = sts.credentials_of(response)
+        self._report(recipe, creds)
+        self._say(f"Stored in the AWS CLI's cache ({entry}): 'aws --profile "
+                  f"{profile}' asks for no code until "
+                  f"{native.EXPIRY_WINDOW // 60} minutes before then.")
+        self._print_credentials(parsed_args, StoredCredentials.of(creds),
+                                profiles, profile)
+
+    def _switch_many(self, names, parsed_args, parsed_globals, profiles):
+        """Several profiles, one code per MFA device."""
+        if _overrides(parsed_args) != Overrides():
+            raise UsageError(
+                "Flags such as --role-arn or --target-profile apply to one "
+                "profile; switch several profiles by their recipes only.")
+        if parsed_args.export is not None or parsed_args.credential_process:
+            raise UsageError(
+                "--export and --credential-process print one profile's "
+                "credentials; name a single profile with --profile.")
+        if parsed_args.all:
+            names += [n for n in switchable_profiles(profiles) if n not in names]
+        if not names:
+            raise RecipeError(
+                "No profile has an mfa-switch recipe that assumes a role; add "
+                "mfa_role_arn to the profiles to switch together.")
+        recipes = []
+        for name in names:
+            if is_native_role(profiles.get(name, {})):
+                raise UsageError(
+                    f"The profile {name!r} is an AWS CLI role profile; switch "
+                    f"it on its own: aws mfa-switch --profile {name}")
+            recipes.append(resolve_recipe(profiles, name,
+                                          user_name=_login_name()))
+        path = self._credentials_path()
+        sections = inifile.read_sections(path)
+        for recipe in recipes:
+            _check_target(profiles, recipe.target_profile)
+        _check_targets(path, sections, recipes,
+                       [multi.session_section(r) for r in recipes])
+        recipes = self._drop_still_valid(recipes, parsed_args, path, profiles)
+        if not recipes:
+            return None
+        serials = {}
+        for index, recipe in enumerate(recipes):
+            if not recipe.serial_number:
+                if recipe.source_profile not in serials:
+                    serials[recipe.source_profile] = self._discover(
+                        recipe, parsed_args, parsed_globals,
+                        profiles).serial_number
+                recipes[index] = resolve_recipe(
+                    profiles, recipe.profile,
+                    Overrides(serial_number=serials[recipe.source_profile]),
+                    user_name=_login_name())
+        return self._run_many(recipes, parsed_args, parsed_globals, profiles,
+                              sections).exit_code()
+
+    def _drop_still_valid(self, recipes, parsed_args, path, profiles):
+        """Report and leave out the profiles whose credentials are still good."""
+        if parsed_args.force:
+            return recipes
+        left = []
+        for recipe in recipes:
+            kept = sessions.reusable(
+                path, recipe.target_profile, self._env.now(),
+                sessions.min_remaining(parsed_args.min_remaining,
+                                       profiles.get(recipe.profile)))
+            if kept is None:
+                left.append(recipe)
+            else:
+                self._say(sessions.kept_summary(
+                    recipe.target_profile, recipe.role_arn or (
+                        f"a session token of {recipe.source_profile!r}"),
+                    kept, self._env.now()).rstrip("\n"))
+        return left
+
+    def _run_many(self, recipes, parsed_args, parsed_globals, profiles,
+                  sections):
+        """Switch ``recipes`` through MFA sessions; write once; summarise."""
+        tools = multi.Tools(
+            client_creator=lambda recipe: self._client_creator(
+                recipe, profiles, parsed_globals),
+            exchange=lambda recipe, use: self._exchange(
+                parsed_args, recipe, use),
+            token_code_given=parsed_args.token_code is not None,
+            reuse_sessions=not parsed_args.force,
+        )
+        outcome = multi.switch_many(recipes, tools, sections, self._env.now())
+        written = outcome.sections()
+        for recipe, _ in outcome.switched:
+            aws_mfa.adopt(self._credentials_path(), recipe, sections)
+        if written:
+            inifile.store_credentials(self._credentials_path(), written)
+        self._say(multi.summary(outcome, self._env.now()).rstrip("\n"))
+        return outcome
+
+    def _say(self, line):
+        self._env.stderr.write(line + "\n")
+        self._env.stderr.flush()
 
     def _client_creator(self, recipe, profiles, parsed_globals):
         """Bind a session of the source profile to the run's endpoint settings.
@@ -294,6 +517,10 @@ class MfaSwitchCommand(BasicCommand):
 
     def _credentials_path(self):
         path = self._session.get_config_variable("credentials_file")
+        return os.path.expanduser(path)
+
+    def _config_path(self):
+        path = self._session.get_config_variable("config_file")
         return os.path.expanduser(path)
 
     def _report(self, recipe, creds):
@@ -349,18 +576,8 @@ class MfaSwitchCommand(BasicCommand):
             self._env,
             self._session.full_config.get("profiles", {}),
             self._credentials_path(),
-            os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")),
+            CLI_CACHE_DIR,
         )
-
-
-def credential_values(creds):
-    """The keys written to the credentials file for ``creds``."""
-    return {
-        "aws_access_key_id": creds.access_key_id,
-        "aws_secret_access_key": creds.secret_access_key,
-        "aws_session_token": creds.session_token,
-        "expiration": format_expiration(creds.expiration),
-    }
 
 
 def _overrides(parsed_args):
@@ -398,6 +615,20 @@ def _check_target(profiles, target):
             "tools would ignore credentials written under it; pass "
             "--target-profile with another name."
         )
+
+
+def _check_targets(path, sections, recipes, extra=()):
+    """Refuse sections that must not be written, before a code is asked for.
+
+    Sections aws-mfa wrote, for recipes read from aws-mfa's own layout, are
+    the one exception: they are taken over just before the write.
+    """
+    names = [
+        recipe.target_profile for recipe in recipes
+        if not (recipe.layout == "aws-mfa" and aws_mfa.wrote_section(
+            sections.get(recipe.target_profile, {})))
+    ]
+    inifile.check_credentials_targets(path, names + list(extra))
 
 
 def _login_name():

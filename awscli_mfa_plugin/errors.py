@@ -56,6 +56,10 @@ class RecipeError(ConfigError):
     """The profile has no usable mfa-switch recipe."""
 
 
+class CodeProcessError(ConfigError):
+    """The ``mfa_process`` command could not be run or did not succeed."""
+
+
 class CredentialsFileError(ConfigError):
     """The shared credentials file cannot or must not be rewritten."""
 

@@ -9,9 +9,6 @@ Two kinds of profile are listed, in config order:
   key botocore computes from the role's settings.
 """
 import dataclasses
-import datetime
-import json
-import os
 
 from awscli_mfa_plugin.recipe import DEFAULT_SOURCE_PROFILE, RECIPE_KEYS
 from awscli_mfa_plugin.sessions import describe_left
@@ -132,43 +129,10 @@ def cli_cache_expiration(cache_dir, config):
 
     ``None`` when nothing usable is cached.  The file name is the key
     botocore's own assume-role fetcher computes from the profile's
-    settings, so this finds exactly the entry ``aws --profile`` would use.
+    settings (:func:`awscli_mfa_plugin.native.cache_key`), so this finds
+    exactly the entry ``aws --profile`` would use.
     """
-    path = os.path.join(cache_dir, cli_cache_key(config) + ".json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            entry = json.load(handle)
-        text = entry["Credentials"]["Expiration"]
-        expiration = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if expiration.tzinfo is None:
-        expiration = expiration.replace(tzinfo=datetime.timezone.utc)
-    return expiration
+    from awscli_mfa_plugin import native
 
-
-def cli_cache_key(config):
-    """The cache key botocore uses for a native role profile's credentials.
-
-    Built by botocore's ``AssumeRoleCredentialFetcher`` from the same
-    arguments its ``AssumeRoleProvider`` passes, so the two cannot drift.
-    """
-    from botocore.credentials import AssumeRoleCredentialFetcher
-
-    extra_args = {}
-    for key, arg in (("role_session_name", "RoleSessionName"),
-                     ("external_id", "ExternalId"),
-                     ("mfa_serial", "SerialNumber")):
-        if config.get(key) is not None:
-            extra_args[arg] = config[key]
-    duration = config.get("duration_seconds")
-    if duration is not None:
-        try:
-            extra_args["DurationSeconds"] = int(duration)
-        except ValueError:
-            pass  # botocore drops an unreadable duration the same way
-    fetcher = AssumeRoleCredentialFetcher(
-        client_creator=None, source_credentials=None,
-        role_arn=config["role_arn"], extra_args=extra_args,
-    )
-    return fetcher._create_cache_key()
+    stored = native.cached(cache_dir, config, None, minimum=None)
+    return stored and stored.expiration

@@ -1,15 +1,24 @@
-"""Where the one-time code comes from, and the terminal prompt that asks for it.
+"""Where the one-time code comes from, and the terminal questions mfa-switch asks.
 
-This is the only module that imports prompt_toolkit, and it does so inside
-:meth:`TerminalPrompter.ask`, so a run that gets its code from a flag or a
-pipe never pays for loading it.
+Codes come from a flag, an ``mfa_process`` command, a pipe or a person
+(:func:`obtain_code`).  This is the only module that imports
+prompt_toolkit, and it does so inside :class:`TerminalPrompter`'s methods,
+so a run that gets its code from a flag, a command or a pipe never pays for
+loading it.
 """
 import re
+import shlex
+import subprocess
 import time
 
-from awscli_mfa_plugin.errors import Cancelled, InvalidCodeError, UsageError
+from awscli_mfa_plugin.errors import (
+    Cancelled, CodeProcessError, InvalidCodeError, UsageError)
 
 CODE_PERIOD = 30  # seconds a TOTP code lives (RFC 6238 default, as AWS uses)
+
+#: Seconds an ``mfa_process`` command may take.  Generous, because tools
+#: like ``ykman`` wait for the user to touch the key before printing.
+PROCESS_TIMEOUT = 60
 
 #: How many codes a person at the prompt may try before the run gives up.
 CODE_TRIES = 3
@@ -43,14 +52,17 @@ def seconds_left(now=None, period=CODE_PERIOD):
     return period - int(now % period)
 
 
-def obtain_code(token_code, env, prompter, device):
+def obtain_code(token_code, env, prompter, device, process=None):
     """The code from the first source that has one.
 
-    In order: the ``--token-code`` flag, standard input when it is not a
-    terminal, else ``prompter`` (a person at the terminal).
+    In order: the ``--token-code`` flag, the ``mfa_process`` command
+    (``process``), standard input when it is not a terminal, else
+    ``prompter`` (a person at the terminal).
     """
     if token_code is not None:
         return _checked(token_code, "--token-code")
+    if process:
+        return run_code_process(process, env)
     if not env.stdin_is_terminal():
         line = env.stdin.readline() if env.stdin else ""
         if not line.strip():
@@ -62,16 +74,83 @@ def obtain_code(token_code, env, prompter, device):
     return prompter.ask(device)
 
 
-def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES):
+def run_code_process(command, env, timeout=PROCESS_TIMEOUT):
+    """Run the ``mfa_process`` command and return the code it prints.
+
+    The command line is split like a POSIX shell would split it
+    (``shlex.split``) and run without a shell, so a profile value can never
+    smuggle in a second command; whoever needs a pipe writes
+    ``sh -c '...'`` explicitly.  Its stderr and stdin stay the user's, so a
+    tool can say "touch your key" or ask for its own password; its stdout
+    must be the six digits alone.
+
+    >>> import sys, types
+    >>> env = types.SimpleNamespace(environ={})
+    >>> run_code_process(f"{sys.executable} -c 'print(123456)'", env)
+    '123456'
+
+    Raises :class:`CodeProcessError` when the command cannot be run, fails
+    or times out, and :class:`UsageError` when it prints anything but six
+    digits.
+    """
+    shown = command.strip()
+    try:
+        argv = shlex.split(command)
+    except ValueError as error:
+        raise CodeProcessError(
+            f"The mfa_process command {shown!r} cannot be split into "
+            f"arguments ({error}); fix its quotes in your AWS config."
+        ) from None
+    if not argv:
+        raise CodeProcessError("The mfa_process setting is empty; remove it "
+                               "or name the command that prints the code.")
+    try:
+        result = subprocess.run(
+            argv, stdout=subprocess.PIPE, env=dict(env.environ),
+            timeout=timeout, check=False,
+        )
+    except FileNotFoundError:
+        raise CodeProcessError(
+            f"The mfa_process command {argv[0]!r} was not found; install it "
+            "or fix mfa_process in your AWS config."
+        ) from None
+    except PermissionError:
+        raise CodeProcessError(
+            f"The mfa_process command {argv[0]!r} cannot be run (permission "
+            "denied); make it executable or fix mfa_process."
+        ) from None
+    except OSError as error:
+        raise CodeProcessError(
+            f"The mfa_process command {argv[0]!r} cannot be run "
+            f"({error.strerror or error}); fix mfa_process in your AWS config."
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise CodeProcessError(
+            f"The mfa_process command {shown!r} printed no code within "
+            f"{timeout} seconds and was stopped."
+        ) from None
+    if result.returncode != 0:
+        raise CodeProcessError(
+            f"The mfa_process command {shown!r} failed with exit status "
+            f"{result.returncode}; run it yourself to see why."
+        )
+    text = result.stdout.decode("utf-8", "replace")
+    return _checked(text, f"the mfa_process command {shown!r}")
+
+
+def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
+                  process=None):
     """Obtain a code and return ``use(code)``, asking again if STS rejects it.
 
     Only a person at the prompt is asked again (up to ``tries`` codes in
     all), told that the code was wrong or already used and how long the
-    current one lasts; a code from ``--token-code`` or a pipe fails at once,
-    since asking the same source again would give the same code.
+    current one lasts; a code from ``--token-code``, ``mfa_process``
+    (``process``) or a pipe fails at once, since asking the same source
+    again would give the same code.
     """
-    code = obtain_code(token_code, env, prompter, device)
-    at_prompt = token_code is None and env.stdin_is_terminal()
+    code = obtain_code(token_code, env, prompter, device, process)
+    at_prompt = (token_code is None and not process
+                 and env.stdin_is_terminal())
     attempt = 1
     while True:
         try:
@@ -128,11 +207,6 @@ class TerminalPrompter:
 
     def ask(self, device, notice=None):
         """Prompt until six digits are entered; raise Cancelled on Ctrl-C/D."""
-        import sys
-
-        from prompt_toolkit import PromptSession
-        from prompt_toolkit.input import create_input
-        from prompt_toolkit.output import create_output
         from prompt_toolkit.validation import ValidationError, Validator
 
         class SixDigits(Validator):
@@ -147,22 +221,64 @@ class TerminalPrompter:
             left = seconds_left()
             return f" The current code changes in {left:2d} s "
 
-        output_file = self._output_file or sys.stderr
+        if notice:
+            self._say(notice)
+        text = self._prompt(
+            self.MESSAGE.format(device=device or "your MFA device"),
+            validator=SixDigits(),
+            validate_while_typing=False,
+            bottom_toolbar=toolbar,
+            refresh_interval=0.5,
+        )
+        return normalize_code(text)
+
+    def choose(self, title, options):
+        """Let the person pick one of ``options`` by its number; return it."""
+        from prompt_toolkit.validation import ValidationError, Validator
+
+        count = len(options)
+
+        class InRange(Validator):
+            def validate(self, document):
+                text = document.text.strip()
+                if not (text.isascii() and text.isdigit()
+                        and 1 <= int(text) <= count):
+                    raise ValidationError(
+                        message=f"Type a number from 1 to {count}.",
+                        cursor_position=len(document.text),
+                    )
+
+        self._say(title + "\n" + "\n".join(
+            f"  {number}) {option}"
+            for number, option in enumerate(options, start=1)))
+        text = self._prompt(f"Device [1-{count}]: ", validator=InRange(),
+                            validate_while_typing=False)
+        return options[int(text.strip()) - 1]
+
+    def confirm(self, question):
+        """Ask a yes/no question; only an explicit yes counts."""
+        answer = self._prompt(f"{question} [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    def _say(self, text):
+        import sys
+
+        output = self._output_file or sys.stderr
+        output.write(text + "\n")
+        output.flush()
+
+    def _prompt(self, message, **options):
+        import sys
+
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.input import create_input
+        from prompt_toolkit.output import create_output
+
         session = PromptSession(
             input=create_input(self._input_file or sys.stdin),
-            output=create_output(stdout=output_file),
+            output=create_output(stdout=self._output_file or sys.stderr),
         )
-        if notice:
-            output_file.write(notice + "\n")
-            output_file.flush()
         try:
-            text = session.prompt(
-                self.MESSAGE.format(device=device or "your MFA device"),
-                validator=SixDigits(),
-                validate_while_typing=False,
-                bottom_toolbar=toolbar,
-                refresh_interval=0.5,
-            )
+            return session.prompt(message, **options)
         except (KeyboardInterrupt, EOFError):
             raise Cancelled() from None
-        return normalize_code(text)

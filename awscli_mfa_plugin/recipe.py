@@ -11,13 +11,18 @@ prefix, so that botocore and the other SDKs ignore them::
     mfa_role_arn = arn:aws:iam::222222222222:role/AccessToTestDev
     mfa_source_profile = default
     mfa_serial = arn:aws:iam::111111111111:mfa/alice
+
+Two other layouts are read as recipes too: aws-mfa's (a
+``[dev-long-term]`` section in the credentials file with ``aws_mfa_device``
+and ``assume_role``) and the AWS CLI's own role profiles (``role_arn``,
+``source_profile``, ``mfa_serial``), see :func:`native_recipe`.
 """
 import dataclasses
 import re
 from typing import Optional
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
-from awscli_mfa_plugin.validation import check_recipe
+from awscli_mfa_plugin.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
 RECIPE_KEYS = {
@@ -30,6 +35,23 @@ RECIPE_KEYS = {
 }
 
 DEFAULT_SOURCE_PROFILE = "default"
+
+#: The command whose standard output is the code (profile or source profile).
+PROCESS_KEY = "mfa_process"
+
+#: aws-mfa keeps ``[<profile>-long-term]`` beside the ``[<profile>]`` it
+#: writes; its keys (``aws_mfa_device``, ``assume_role``) are aws-mfa's own
+#: names, see https://github.com/broamski/aws-mfa.
+AWS_MFA_SUFFIX = "-long-term"
+AWS_MFA_DEVICE_KEY = "aws_mfa_device"
+AWS_MFA_ROLE_KEY = "assume_role"
+#: aws-mfa's default durations (it has no config key for them); kept so its
+#: users get what they got before.
+AWS_MFA_DURATIONS = {True: "3600", False: "43200"}
+
+#: STS caps a role assumed with temporary credentials (role chaining) at
+#: one hour, whatever the role allows.
+CHAINED_ROLE_MAX = CHAINED_ROLE_MAX_SECONDS
 
 #: STS's limits for ``DurationSeconds``.
 ROLE_DURATION = (900, 43200)
@@ -71,6 +93,11 @@ class Recipe:
     duration_seconds: Optional[int] = None
     role_session_name: Optional[str] = None
     external_id: Optional[str] = None
+    #: The ``mfa_process`` command line, when the code comes from a command.
+    code_process: Optional[str] = None
+    #: Where the recipe was read: ``mfa`` (``mfa_*`` keys), ``aws-mfa``
+    #: (``[<profile>-long-term]``) or ``native`` (``role_arn`` profiles).
+    layout: str = "mfa"
 
     @property
     def uses_role(self):
@@ -98,14 +125,21 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     :func:`awscli_mfa_plugin.validation.check_recipe`).
     """
     config = profiles.get(profile)
-    if config is None and not overrides.any_recipe_value():
+    values = {attr: (config or {}).get(key) for key, attr in RECIPE_KEYS.items()}
+    layout = "mfa"
+    if not any(values.values()):
+        legacy = aws_mfa_values(profiles, profile, user_name)
+        if legacy is not None:
+            values, layout = legacy, "aws-mfa"
+    if config is None and not any(values.values()) \
+            and not overrides.any_recipe_value():
         raise ProfileNotFoundError(
             f"The profile {profile!r} is not in your AWS config or credentials "
             "file; check the name, or create it with an mfa_source_profile."
         )
     config = config or {}
-    values = {attr: config.get(key) for key, attr in RECIPE_KEYS.items()}
-    if not any(values.values()) and not overrides.any_recipe_value():
+    if not any(values.values()) and not config.get(PROCESS_KEY) \
+            and not overrides.any_recipe_value():
         raise RecipeError(
             f"The profile {profile!r} has no mfa-switch recipe; add "
             "mfa_source_profile and mfa_serial (and mfa_role_arn to assume a "
@@ -115,8 +149,13 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
         flag = getattr(overrides, attr)
         if flag is not None:
             values[attr] = flag
+    return _recipe(profiles, profile, values, overrides.target_profile,
+                   user_name, layout)
 
-    target = overrides.target_profile or profile
+
+def _recipe(profiles, profile, values, target_profile, user_name, layout):
+    """Check and complete ``values`` (attribute -> raw value) into a Recipe."""
+    target = target_profile or profile
     source = values["source_profile"] or DEFAULT_SOURCE_PROFILE
     if source == target:
         raise RecipeError(
@@ -145,9 +184,121 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
         duration_seconds=duration,
         role_session_name=session_name if role_arn else None,
         external_id=values["external_id"] or None,
+        code_process=(profiles.get(profile, {}).get(PROCESS_KEY)
+                      or source_config.get(PROCESS_KEY) or None),
+        layout=layout,
     )
     check_recipe(recipe, profiles)
     return recipe
+
+
+def aws_mfa_values(profiles, profile, user_name=None):
+    """Recipe values for aws-mfa's layout, or ``None`` if it is not there.
+
+    aws-mfa reads ``[<profile>-long-term]`` (long-term keys, the device in
+    ``aws_mfa_device``, a role in ``assume_role``) and writes ``[<profile>]``;
+    read the same way, its users switch without editing anything.  Like
+    aws-mfa, the session name is the login name and the duration one hour
+    for a role, twelve for a session token.
+
+    >>> v = aws_mfa_values({"dev-long-term": {"aws_mfa_device": "arn:m/a",
+    ...                     "assume_role": "arn:r"}}, "dev", "bob")
+    >>> (v["source_profile"], v["serial_number"], v["role_arn"],
+    ...  v["duration_seconds"], v["role_session_name"])
+    ('dev-long-term', 'arn:m/a', 'arn:r', '3600', 'bob')
+    """
+    source = profile + AWS_MFA_SUFFIX
+    long_term = profiles.get(source)
+    if long_term is None:
+        return None
+    role_arn = long_term.get(AWS_MFA_ROLE_KEY) or None
+    return {
+        "source_profile": source,
+        "serial_number": long_term.get(AWS_MFA_DEVICE_KEY) or None,
+        "role_arn": role_arn,
+        "duration_seconds": AWS_MFA_DURATIONS[role_arn is not None],
+        "role_session_name": (
+            default_session_name(None, user_name) if user_name else None),
+        "external_id": None,
+    }
+
+
+def is_native_role(config):
+    """True for a profile the AWS CLI assumes itself, asking for a code.
+
+    >>> is_native_role({"role_arn": "arn:r", "mfa_serial": "arn:m",
+    ...                 "source_profile": "default"})
+    True
+    >>> is_native_role({"role_arn": "arn:r", "mfa_role_arn": "arn:r"})
+    False
+    """
+    return bool(
+        config.get("role_arn")
+        and config.get("mfa_serial")
+        and not config.get("web_identity_token_file")
+        # mfa_serial is the one key both layouts share.
+        and not any(config.get(key) for key in RECIPE_KEYS
+                    if key != "mfa_serial")
+    )
+
+
+def native_recipe(profiles, profile, user_name=None):
+    """The recipe of a role profile written the AWS CLI's way.
+
+    ``role_arn``, ``mfa_serial``, ``source_profile`` and the optional
+    ``duration_seconds``, ``role_session_name``, ``external_id`` are the
+    keys botocore's assume-role provider reads; mfa-switch performs that
+    same AssumeRole and hands the result to the CLI's cache, so the target
+    is the profile itself.
+
+    >>> r = native_recipe({"n": {
+    ...     "role_arn": "arn:aws:iam::222222222222:role/R",
+    ...     "mfa_serial": "arn:aws:iam::111111111111:mfa/al",
+    ...     "source_profile": "default"}, "default": {}}, "n")
+    >>> (r.role_session_name, r.duration_seconds, r.layout)
+    ('al', None, 'native')
+
+    Raises :class:`RecipeError` for a profile that takes its source
+    credentials from ``credential_source``, which mfa-switch cannot reach.
+    """
+    config = profiles[profile]
+    if not config.get("source_profile"):
+        raise RecipeError(
+            f"The profile {profile!r} has no source_profile (credential_source "
+            "is not supported); name the profile with your long-term keys in "
+            "source_profile."
+        )
+    values = {
+        "source_profile": config["source_profile"],
+        "serial_number": config["mfa_serial"],
+        "role_arn": config["role_arn"],
+        "duration_seconds": config.get("duration_seconds"),
+        "role_session_name": config.get("role_session_name"),
+        "external_id": config.get("external_id"),
+    }
+    return _recipe(profiles, profile, values, None, user_name, "native")
+
+
+def switchable_profiles(profiles):
+    """The profiles ``--all`` switches: every recipe that assumes a role.
+
+    ``mfa_role_arn`` recipes and aws-mfa's ``assume_role`` layout, in the
+    order the configuration lists them.
+
+    >>> switchable_profiles({"a": {"mfa_role_arn": "arn:r"}, "b": {},
+    ...                      "c-long-term": {"assume_role": "arn:r"}})
+    ['a', 'c']
+    """
+    names = []
+    for name, config in profiles.items():
+        if config.get("mfa_role_arn"):
+            names.append(name)
+        elif name.endswith(AWS_MFA_SUFFIX) and config.get(AWS_MFA_ROLE_KEY):
+            base = name[:-len(AWS_MFA_SUFFIX)]
+            if base and not any(
+                    profiles.get(base, {}).get(key) for key in RECIPE_KEYS):
+                names.append(base)
+    return names
 
 
 def parse_duration(value, uses_role):

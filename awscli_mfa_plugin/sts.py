@@ -10,7 +10,7 @@ import datetime
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from awscli_mfa_plugin.errors import ConfigError
+from awscli_mfa_plugin.errors import ConfigError, ServiceError
 from awscli_mfa_plugin.translate import service_error, translate  # noqa: F401
 
 
@@ -41,35 +41,89 @@ def fetch_credentials(client_creator, recipe, code):
     """
     client = client_creator("sts")
     if recipe.uses_role:
-        params = {
-            "RoleArn": recipe.role_arn,
-            "RoleSessionName": recipe.role_session_name,
-            "SerialNumber": recipe.serial_number,
-            "TokenCode": code,
-        }
-        if recipe.duration_seconds:
-            params["DurationSeconds"] = recipe.duration_seconds
-        if recipe.external_id:
-            params["ExternalId"] = recipe.external_id
-        response = _call(client.assume_role, recipe, **params)
-        return _credentials(
-            response["Credentials"], response["AssumedRoleUser"]["Arn"]
-        )
-    params = {"SerialNumber": recipe.serial_number, "TokenCode": code}
-    if recipe.duration_seconds:
-        params["DurationSeconds"] = recipe.duration_seconds
-    response = _call(client.get_session_token, recipe, **params)
-    creds = _credentials(response["Credentials"], "")
-    identity = _call(
-        client_creator(
-            "sts",
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-            aws_session_token=creds.session_token,
-        ).get_caller_identity,
-        recipe,
-    )
-    return dataclasses.replace(creds, arn=identity["Arn"])
+        return credentials_of(assume_role(client, recipe, code))
+    creds = get_session_token(client, recipe.serial_number, code,
+                              recipe.duration_seconds, recipe)
+    return dataclasses.replace(creds, arn=caller_arn(
+        client_creator("sts", **client_keys(creds)), recipe))
+
+
+def assume_role(client, recipe, code=None, duration_seconds=None):
+    """Call AssumeRole for ``recipe`` and return STS's whole response.
+
+    With ``code`` the request carries the recipe's MFA device and the code;
+    without, ``client`` must hold credentials that already passed MFA (an
+    MFA session), and ``duration_seconds`` replaces the recipe's own.
+    """
+    params = {
+        "RoleArn": recipe.role_arn,
+        "RoleSessionName": recipe.role_session_name,
+    }
+    if code is not None:
+        params["SerialNumber"] = recipe.serial_number
+        params["TokenCode"] = code
+    duration = recipe.duration_seconds if code is not None else duration_seconds
+    if duration:
+        params["DurationSeconds"] = duration
+    if recipe.external_id:
+        params["ExternalId"] = recipe.external_id
+    return _call(client.assume_role, recipe, **params)
+
+
+def credentials_of(response):
+    """The :class:`Credentials` in an AssumeRole response."""
+    return _credentials(
+        response["Credentials"], response["AssumedRoleUser"]["Arn"])
+
+
+def get_session_token(client, serial_number, code, duration_seconds=None,
+                      recipe=None):
+    """Call GetSessionToken with an MFA code; the ARN is left empty.
+
+    ``recipe`` only lets an error sentence name the profile concerned.
+    """
+    params = {"SerialNumber": serial_number, "TokenCode": code}
+    if duration_seconds:
+        params["DurationSeconds"] = duration_seconds
+    return _credentials(
+        _call(client.get_session_token, recipe, **params)["Credentials"], "")
+
+
+def caller_arn(client, recipe=None):
+    """The ARN of whoever signs ``client``'s requests (GetCallerIdentity)."""
+    return _call(client.get_caller_identity, recipe)["Arn"]
+
+
+def list_mfa_devices(iam_client, user_name):
+    """The serial numbers (ARNs) of the MFA devices IAM lists for a user.
+
+    ``UserName`` is always passed: without it IAM lists the devices of
+    whoever signs, which for the root user or a role is not what was meant.
+    """
+    def fetch():
+        try:
+            pages = iam_client.get_paginator("list_mfa_devices").paginate(
+                UserName=user_name)
+            return [device["SerialNumber"]
+                    for page in pages for device in page["MFADevices"]]
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            raise ServiceError(
+                f"IAM refused to list the MFA devices of {user_name!r} "
+                f"({details.get('Code', '')}): {details.get('Message', '')}; "
+                "set mfa_serial in the profile or pass --serial-number."
+            ) from None
+
+    return _call(fetch)
+
+
+def client_keys(creds):
+    """``create_client`` keyword arguments that sign with ``creds``."""
+    return {
+        "aws_access_key_id": creds.access_key_id,
+        "aws_secret_access_key": creds.secret_access_key,
+        "aws_session_token": creds.session_token,
+    }
 
 
 def _credentials(data, arn):

@@ -3,7 +3,9 @@ import pytest
 
 from awscli_mfa_plugin.errors import (
     ProfileNotFoundError, RecipeError, UsageError)
-from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.recipe import (
+    Overrides, is_native_role, native_recipe, resolve_recipe,
+    switchable_profiles)
 
 SERIAL = "arn:aws:iam::111111111111:mfa/alice"
 ROLE = "arn:aws:iam::222222222222:role/AccessToTestDev"
@@ -91,3 +93,55 @@ def test_duration_limits(value, role, ok):
     else:
         with pytest.raises(UsageError):
             resolve_recipe(profiles(**keys), "dev")
+
+
+class TestCodeProcess:
+    def test_read_from_the_profile_then_the_source(self):
+        config = profiles(mfa_role_arn=ROLE, mfa_serial=SERIAL,
+                          mfa_process="ykman oath accounts code --single AWS")
+        config["default"]["mfa_process"] = "other"
+        assert resolve_recipe(config, "dev").code_process == \
+            "ykman oath accounts code --single AWS"
+        del config["dev"]["mfa_process"]
+        assert resolve_recipe(config, "dev").code_process == "other"
+
+    def test_a_process_alone_makes_a_recipe(self):
+        config = profiles(mfa_process="ykman oath accounts code")
+        config["default"]["mfa_serial"] = SERIAL
+        recipe = resolve_recipe(config, "dev")
+        assert (recipe.serial_number, recipe.uses_role) == (SERIAL, False)
+
+
+class TestNative:
+    def native(self, **extra):
+        return {"default": {}, "n": {
+            "role_arn": ROLE, "mfa_serial": SERIAL,
+            "source_profile": "default", **extra}}
+
+    def test_is_recognised_only_with_an_mfa_serial(self):
+        assert is_native_role(self.native()["n"])
+        assert not is_native_role({"role_arn": ROLE, "source_profile": "d"})
+        assert not is_native_role(dict(self.native()["n"], mfa_role_arn=ROLE))
+
+    def test_keys_are_botocores(self):
+        recipe = native_recipe(self.native(
+            duration_seconds="1800", role_session_name="ops",
+            external_id="xy"), "n")
+        assert (recipe.role_arn, recipe.serial_number, recipe.source_profile,
+                recipe.duration_seconds, recipe.role_session_name,
+                recipe.external_id, recipe.target_profile, recipe.layout) == (
+            ROLE, SERIAL, "default", 1800, "ops", "xy", "n", "native")
+
+    def test_durations_are_checked_like_any_role(self):
+        with pytest.raises(UsageError):
+            native_recipe(self.native(duration_seconds="50000"), "n")
+
+
+def test_all_lists_role_recipes_of_both_layouts_in_order():
+    config = {
+        "default": {}, "a": {"mfa_role_arn": ROLE}, "s": {"mfa_serial": SERIAL},
+        "n": {"role_arn": ROLE, "mfa_serial": SERIAL},
+        "b-long-term": {"assume_role": ROLE, "aws_mfa_device": SERIAL},
+        "c-long-term": {"aws_mfa_device": SERIAL},
+    }
+    assert switchable_profiles(config) == ["a", "b"]

@@ -1,0 +1,123 @@
+"""Native role profiles: prime the AWS CLI's own assume-role cache.
+
+A profile written the AWS way::
+
+    [profile native]
+    role_arn = arn:aws:iam::222222222222:role/AccessToTestDev
+    source_profile = default
+    mfa_serial = arn:aws:iam::111111111111:mfa/alice
+
+makes botocore ask for a code whenever its cached credentials run out.
+mfa-switch performs that AssumeRole with the code and stores the response
+where the CLI looks first: ``~/.aws/cli/cache/<key>.json``.  Static keys are
+never written under such a profile: botocore resolves ``role_arn`` before
+it reads the credentials file, so they would be ignored.
+
+Every step that must match the CLI byte for byte is botocore's own code:
+the cache key, the response's shape and the JSON file; see
+:func:`_fetcher` for why private members are used.
+"""
+import datetime
+import os
+
+from botocore.credentials import AssumeRoleCredentialFetcher
+from botocore.utils import JSONFileCache, parse_timestamp
+
+from awscli_mfa_plugin.stored import StoredCredentials
+
+#: botocore treats cached credentials as expired this long before they are
+#: (``CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS``).
+EXPIRY_WINDOW = AssumeRoleCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS
+
+
+def botocore_extra_args(config):
+    """The AssumeRole arguments botocore derives from a role profile.
+
+    The same steps as ``AssumeRoleProvider._load_creds_via_assume_role``:
+    only keys present in the profile, and ``duration_seconds`` only when it
+    is a whole number (botocore drops it otherwise).
+
+    >>> botocore_extra_args({"mfa_serial": "arn:m", "duration_seconds": "900",
+    ...                      "role_session_name": "al"})
+    {'RoleSessionName': 'al', 'SerialNumber': 'arn:m', 'DurationSeconds': 900}
+    """
+    args = {}
+    for key, name in (("role_session_name", "RoleSessionName"),
+                      ("external_id", "ExternalId"),
+                      ("mfa_serial", "SerialNumber")):
+        if config.get(key) is not None:
+            args[name] = config[key]
+    duration = config.get("duration_seconds")
+    if duration is not None:
+        try:
+            args["DurationSeconds"] = int(duration)
+        except ValueError:
+            pass
+    return args
+
+
+def _fetcher(config, cache):
+    """botocore's fetcher for this profile, used for its cache logic only.
+
+    The key is computed by ``AssumeRoleCredentialFetcher`` itself (in its
+    constructor, as ``_cache_key``) rather than by a copy of its hashing:
+    a copy would silently drift the day botocore changes what goes into the
+    key, and then the CLI would prompt again despite our cache entry.  The
+    fetcher never calls STS here (no client creator, no prompter).
+    """
+    return AssumeRoleCredentialFetcher(
+        client_creator=None,
+        source_credentials=None,
+        role_arn=config["role_arn"],
+        extra_args=botocore_extra_args(config),
+        cache=cache,
+    )
+
+
+def cache_key(config):
+    """The file name (without ``.json``) the CLI caches this profile under.
+
+    >>> len(cache_key({"role_arn": "arn:aws:iam::1:role/R"}))
+    40
+    """
+    return _fetcher(config, {})._cache_key
+
+
+def store(cache_dir, config, response):
+    """Write an AssumeRole ``response`` for the profile ``config`` to the cache.
+
+    Written as botocore writes after its own AssumeRole: ``AccountId`` added
+    to the credentials, then ``JSONFileCache`` (a 0600 temporary file in the
+    cache folder, fsynced, renamed over the entry).  The folder is created
+    0700 when missing.  Returns the path of the entry.
+    """
+    if not os.path.isdir(cache_dir):
+        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+    cache = JSONFileCache(cache_dir)
+    fetcher = _fetcher(config, cache)
+    fetcher._add_account_id_to_response(response)
+    fetcher._write_to_cache(response)
+    return os.path.join(cache_dir, fetcher._cache_key + ".json")
+
+
+def cached(cache_dir, config, now, minimum=EXPIRY_WINDOW):
+    """The credentials cached for this profile if more than ``minimum`` s are left.
+
+    With ``minimum=None`` whatever is cached is returned, expired or not.
+    ``None`` when there is no entry, it cannot be read, or it is too close
+    to expiry.  The expiration is parsed the way botocore parses it: the
+    CLI writes ``2030-01-01T00:00:00UTC``, which ``fromisoformat`` refuses.
+    """
+    try:
+        entry = JSONFileCache(cache_dir)[cache_key(config)]
+        creds = entry["Credentials"]
+        expiration = parse_timestamp(creds["Expiration"])
+        stored = StoredCredentials(
+            creds["AccessKeyId"], creds["SecretAccessKey"],
+            creds["SessionToken"],
+            expiration.astimezone(datetime.timezone.utc))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if minimum is not None and stored.seconds_left(now) <= minimum:
+        return None
+    return stored

@@ -1,0 +1,116 @@
+"""aws-mfa users' layout: ``[<profile>-long-term]`` is read as the recipe."""
+import configparser
+import json
+
+import pytest
+
+from awscli_mfa_plugin.aws_mfa import wrote_section
+from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+
+SERIAL = "arn:aws:iam::111111111111:mfa/alice"
+ROLE = "arn:aws:iam::222222222222:role/R"
+
+
+class TestRecipe:
+    def test_role_layout(self):
+        recipe = resolve_recipe({"dev-long-term": {
+            "aws_access_key_id": "AKID", "aws_mfa_device": SERIAL,
+            "assume_role": ROLE}}, "dev", user_name="bob")
+        assert (recipe.source_profile, recipe.serial_number, recipe.role_arn,
+                recipe.target_profile, recipe.duration_seconds,
+                recipe.role_session_name, recipe.layout) == (
+            "dev-long-term", SERIAL, ROLE, "dev", 3600, "bob", "aws-mfa")
+
+    def test_session_token_layout_lasts_twelve_hours_like_aws_mfa(self):
+        recipe = resolve_recipe({"default-long-term": {
+            "aws_mfa_device": SERIAL}, "default": {}}, "default")
+        assert not recipe.uses_role
+        assert recipe.duration_seconds == 43200
+        assert recipe.target_profile == "default"
+
+    def test_flags_still_override(self):
+        recipe = resolve_recipe(
+            {"dev-long-term": {"aws_mfa_device": SERIAL, "assume_role": ROLE}},
+            "dev", Overrides(duration_seconds="900"))
+        assert recipe.duration_seconds == 900 and recipe.layout == "aws-mfa"
+
+    def test_mfa_keys_win_over_the_layout(self):
+        recipe = resolve_recipe({
+            "dev": {"mfa_serial": SERIAL}, "default": {},
+            "dev-long-term": {"aws_mfa_device": "other"}}, "dev")
+        assert recipe.source_profile == "default" and recipe.layout == "mfa"
+
+    @pytest.mark.parametrize("section, expected", [
+        ({"aws_access_key_id": "ASIA", "assumed_role": "True",
+          "expiration": "2030-01-01 00:00:00"}, True),
+        ({"aws_access_key_id": "AKIA", "aws_secret_access_key": "s"}, False),
+        ({"assumed_role": "True", "expiration": "x",
+          "managed_by": "mfa-switch"}, False),
+    ])
+    def test_what_counts_as_written_by_aws_mfa(self, section, expected):
+        assert wrote_section(section) is expected
+
+
+def use_aws_mfa_layout(aws, short_term=""):
+    """The files as an aws-mfa user has them: nothing for mfa-switch."""
+    a = aws.account
+    aws.config.write_text(
+        "[plugins]\nmfa_switch = awscli_mfa_plugin\n\n"
+        "[default]\nregion = eu-west-1\n")
+    aws.credentials.write_text(
+        "[dev-long-term]\n"
+        f"aws_access_key_id = {a.access_key_id}\n"
+        f"aws_secret_access_key = {a.secret_access_key}\n"
+        f"aws_mfa_device = {a.serial_number}\n"
+        f"assume_role = {a.role_arn}\n" + short_term)
+
+
+def section(aws, name):
+    parser = configparser.RawConfigParser()
+    parser.read(aws.credentials)
+    return dict(parser.items(name))
+
+
+def test_aws_mfa_user_switches_without_editing(aws):
+    use_aws_mfa_layout(aws)
+    before = aws.credentials.read_bytes()
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+    assert aws.credentials.read_bytes().startswith(before)
+    assert section(aws, "dev")["managed_by"] == "mfa-switch"
+    identity = aws.run("sts", "get-caller-identity", "--profile", "dev",
+                       env=aws.env(AWS_DEFAULT_REGION="eu-west-1"))
+    assert identity.returncode == 0, identity.stderr
+    assert json.loads(identity.stdout)["Arn"].split("/")[-2] == "AccessToTestDev"
+
+
+def test_a_section_aws_mfa_wrote_is_taken_over(aws):
+    use_aws_mfa_layout(aws, (
+        "\n[dev]\n"
+        "assumed_role = True\n"
+        f"assumed_role_arn = {aws.account.role_arn}\n"
+        "aws_access_key_id = ASIAOLDOLDOLDOLDOLD1\n"
+        "aws_secret_access_key = old\n"
+        "aws_session_token = old\n"
+        "aws_security_token = old\n"
+        "expiration = 2020-01-01 00:00:00\n"))
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+    dev = section(aws, "dev")
+    assert dev["managed_by"] == "mfa-switch"
+    assert dev["aws_access_key_id"] != "ASIAOLDOLDOLDOLDOLD1"
+    assert not {"assumed_role", "assumed_role_arn",
+                "aws_security_token"} & set(dev)
+    assert dev["expiration"].endswith("Z")
+
+
+def test_long_term_keys_under_the_profile_name_are_still_refused(aws):
+    """Only aws-mfa's own output is taken over, never real long-term keys."""
+    use_aws_mfa_layout(aws, (
+        "\n[dev]\naws_access_key_id = AKIAKEEPKEEPKEEPKEEP\n"
+        "aws_secret_access_key = keep\n"))
+    before = aws.credentials.read_bytes()
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
+    assert result.returncode == 253
+    assert "did not write" in result.stderr
+    assert aws.credentials.read_bytes() == before

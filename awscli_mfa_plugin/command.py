@@ -42,17 +42,13 @@ from awscli_mfa_plugin.recipe import (
     is_native_role,
     native_recipe,
     resolve_recipe,
+    shadowing_key,
     switchable_profiles,
 )
 from awscli_mfa_plugin.redaction import redact, redacted_logs
 from awscli_mfa_plugin.stored import StoredCredentials
 from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
 from awscli_mfa_plugin.translate import translate
-
-# Keys that make botocore resolve a profile some other way before it looks
-# at static keys in the credentials file.
-_SHADOWING_KEYS = ("role_arn", "web_identity_token_file", "sso_session",
-                   "sso_start_url")
 
 _DESCRIPTION = """\
 Turns a one-time code from your MFA device into temporary credentials and
@@ -607,11 +603,10 @@ def _check_modes(parsed_args):
 
 def _check_target(profiles, target):
     """Refuse a target whose config makes botocore ignore static keys."""
-    config = profiles.get(target, {})
-    shadowing = [key for key in _SHADOWING_KEYS if config.get(key)]
+    shadowing = shadowing_key(profiles.get(target, {}))
     if shadowing:
         raise ShadowedProfileError(
-            f"The profile {target!r} has {shadowing[0]} in your AWS config, so "
+            f"The profile {target!r} has {shadowing} in your AWS config, so "
             "tools would ignore credentials written under it; pass "
             "--target-profile with another name."
         )

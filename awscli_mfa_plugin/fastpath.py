@@ -20,7 +20,12 @@ from typing import Optional
 
 from awscli_mfa_plugin import sessions
 from awscli_mfa_plugin.errors import MfaSwitchError
-from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.recipe import (
+    Overrides,
+    is_native_role,
+    resolve_recipe,
+    shadowing_key,
+)
 from awscli_mfa_plugin.stored import from_section
 
 #: Options that take a value and that this module understands.  The global
@@ -173,12 +178,16 @@ def answer(argv, env):
         return False
     try:
         profiles, sections = profile_map(config_path, credentials_path)
+        if is_native_role(profiles.get(profile, {})):
+            return False  # the AWS CLI's own cache holds those credentials
         recipe = resolve_recipe(
             profiles, profile, Overrides(target_profile=request.target_profile))
         minimum = sessions.min_remaining(
             request.min_remaining, profiles.get(profile), for_process=True)
     except (OSError, ValueError, configparser.Error, MfaSwitchError):
         return False
+    if shadowing_key(profiles.get(recipe.target_profile, {})):
+        return False  # the full command refuses such a target
     stored = from_section(sections.get(recipe.target_profile, {}))
     now = env.now()
     if stored is None or stored.seconds_left(now) <= minimum:

@@ -223,6 +223,23 @@ def aws_mfa_values(profiles, profile, user_name=None):
     }
 
 
+#: Keys that make botocore resolve a profile some other way before it looks
+#: at static keys in the credentials file.
+SHADOWING_KEYS = ("role_arn", "web_identity_token_file", "sso_session",
+                  "sso_start_url")
+
+
+def shadowing_key(config):
+    """The first key of ``config`` that would hide static keys, or ``None``.
+
+    >>> shadowing_key({"role_arn": "arn:r", "region": "eu-west-1"})
+    'role_arn'
+    >>> shadowing_key({"mfa_role_arn": "arn:r"}) is None
+    True
+    """
+    return next((key for key in SHADOWING_KEYS if config.get(key)), None)
+
+
 def is_native_role(config):
     """True for a profile the AWS CLI assumes itself, asking for a code.
 

@@ -187,6 +187,21 @@ class TestAnswer:
         assert not home.answer(*argv)
         assert home.stdout.getvalue() == home.stderr.getvalue() == ""
 
+    def test_native_role_profiles_are_left_to_the_full_command(self, home):
+        home.config.write_text(home.config.read_text() + (
+            "[profile native]\nrole_arn = arn:aws:iam::2:role/R\n"
+            "mfa_serial = arn:aws:iam::1:mfa/alice\nsource_profile = default\n"))
+        home.store("native", NOW + datetime.timedelta(hours=1))
+        assert not home.answer("--profile", "native", "--credential-process")
+
+    def test_a_target_botocore_would_not_read_keys_from_is_left_alone(self, home):
+        home.config.write_text(home.config.read_text() + (
+            "[profile shadowed]\nrole_arn = arn:aws:iam::2:role/R\n"
+            "source_profile = default\n"))
+        home.store("shadowed", NOW + datetime.timedelta(hours=1))
+        assert not home.answer("--profile", "dev", "--target-profile",
+                               "shadowed", "--credential-process")
+
     def test_credentials_mfa_switch_did_not_write_are_not_answered(self, home):
         home.store("dev", NOW + datetime.timedelta(hours=1), managed=False)
         assert not home.answer("--profile", "dev", "--credential-process")

@@ -50,16 +50,22 @@ class Request:
     profile: Optional[str] = None
     target_profile: Optional[str] = None
     min_remaining: Optional[str] = None
+    #: A profile named without ``--profile`` (``aws-mfa-switch dev ...``).
+    name: Optional[str] = None
 
 
 def parse_args(argv):
     """The :class:`Request` in ``argv``, or ``None`` if this module can't serve it.
 
     >>> parse_args(["--profile", "dev", "--credential-process"])
-    Request(profile='dev', target_profile=None, min_remaining=None)
+    Request(profile='dev', target_profile=None, min_remaining=None, name=None)
+    >>> parse_args(["dev", "--credential-process"]).name
+    'dev'
     >>> parse_args(["--profile=dev", "--credential-process", "--force"]) is None
     True
     >>> parse_args(["--profile", "dev"]) is None     # not credential_process
+    True
+    >>> parse_args(["dev", "prod", "--credential-process"]) is None
     True
     """
     values = {}
@@ -68,6 +74,12 @@ def parse_args(argv):
     for arg in args:
         if arg == _PROCESS_FLAG:
             process = True
+            continue
+        if not arg.startswith("-"):
+            # One profile name; several (or "help") mean another mode.
+            if "name" in values or arg in ("", "help"):
+                return None
+            values["name"] = arg
             continue
         name, equals, value = arg.partition("=")
         if name not in _VALUE_OPTIONS:
@@ -84,7 +96,13 @@ def parse_args(argv):
 
 
 def selected_profile(request, environ):
-    """The profile botocore would select, or ``None`` when that is unclear."""
+    """The profile the command switches, or ``None`` when that is unclear.
+
+    A name given without ``--profile`` wins, as in ``aws mfa-switch``; then
+    the profile botocore selects.
+    """
+    if request.name is not None:
+        return request.name
     if request.profile is not None:
         return request.profile
     for name in _PROFILE_VARIABLES:

@@ -138,6 +138,12 @@ class TestAnswer:
         assert not home.answer("--credential-process",
                                AWS_DEFAULT_PROFILE="plain", AWS_PROFILE="dev")
 
+    def test_a_profile_named_without_the_flag_wins(self, home):
+        assert home.answer("dev", "--credential-process")
+        assert home.answer("--profile", "plain", "dev", "--credential-process")
+        assert not home.answer("plain", "--profile", "dev",
+                               "--credential-process")
+
     def test_target_profile_names_the_section_read(self, home):
         home.store("dev-session", NOW + datetime.timedelta(hours=1))
         assert not home.answer("--profile", "dev", "--credential-process")
@@ -179,6 +185,9 @@ class TestAnswer:
         ["--profile", "--credential-process"],
         ["--profile=", "--credential-process"],
         ["--prof", "dev", "--credential-process"],
+        ["dev", "prod", "--credential-process"],               # several
+        ["--all", "--credential-process"],
+        ["help", "--credential-process"],
         ["--profile", "plain", "--credential-process"],        # no recipe
         ["--profile", "nosuch", "--credential-process"],
         ["help"],

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.awsenv import BIN
 from tests.test_plugin import plain
 
@@ -76,9 +78,12 @@ class TestFastPath:
             "Expiration": section["expiration"],
         }
 
-    def test_says_and_prints_what_aws_mfa_switch_does(self, aws):
+    @pytest.mark.parametrize("args", [
+        ("--profile", "dev", "--credential-process"),
+        ("dev", "--credential-process"),
+    ])
+    def test_says_and_prints_what_aws_mfa_switch_does(self, aws, args):
         switch(aws)
-        args = ("--profile", "dev", "--credential-process")
         ours = run_standalone(aws, *args)
         theirs = aws.run("mfa-switch", *args)
         assert ours.returncode == theirs.returncode == 0

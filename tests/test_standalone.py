@@ -92,10 +92,13 @@ class TestFastPath:
         assert minutes.sub("", ours.stderr) == minutes.sub("", theirs.stderr)
         assert "keeps its credentials" in ours.stderr
 
-    def test_imports_no_botocore_awscli_or_prompt_toolkit(self, aws):
+    @pytest.mark.parametrize("args", [
+        ("--profile", "dev", "--credential-process"),
+        ("dev", "--credential-process"),
+    ])
+    def test_imports_no_botocore_awscli_or_prompt_toolkit(self, aws, args):
         switch(aws)
-        status, out, heavy = modules_after_main(
-            aws, "--profile", "dev", "--credential-process")
+        status, out, heavy = modules_after_main(aws, *args)
         assert (status, heavy) == (0, [])
         assert json.loads(out)["Version"] == 1
 

@@ -5,8 +5,10 @@ Runs the real executables of this virtualenv against moto's STS/IAM on
 alternates the two sides of each comparison in the same run (A B, B A, ...)
 so that a machine busy with something else slows both sides alike.  For
 each side it prints the median wall-clock time and the median CPU time
-(user + system of the child process, less sensitive to other load), and
-the ratios A/B next to the goal from the issue.
+(user + system of the child process, less sensitive to other load).  The
+ratio A/B is the median of the ratios of the two runs of each round, which
+cancels a drift in the machine's load; a goal from the issue counts as met
+when the wall-clock ratio is within it.
 
     make bench                       # or: .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --runs 21 --only 1,3
@@ -442,6 +444,11 @@ def print_phases(bench, runs):
         print(f"| {phase} | " + " | ".join(cells) + " |")
 
 
+def paired_ratio(a, b):
+    """The median over rounds of a[i] / b[i] (one round runs both sides)."""
+    return med([x / y for x, y in zip(a, b)])
+
+
 def med(values):
     return statistics.median(values)
 
@@ -463,8 +470,8 @@ def print_summary(rows):
             print(f"| {number} | | | | | | skipped: {item.reason} |")
             continue
         a, b = item.a, item.b
-        wall = med(a.walls) / med(b.walls)
-        cpu = med(a.cpus) / med(b.cpus)
+        wall = paired_ratio(a.walls, b.walls)
+        cpu = paired_ratio(a.cpus, b.cpus)
         if item.goal is None:
             goal, met = "reference", ""
         else:

@@ -6,9 +6,10 @@ alternates the two sides of each comparison in the same run (A B, B A, ...)
 so that a machine busy with something else slows both sides alike.  For
 each side it prints the median wall-clock time and the median CPU time
 (user + system of the child process, less sensitive to other load).  The
-ratio A/B is the median of the ratios of the two runs of each round, which
-cancels a drift in the machine's load; a goal from the issue counts as met
-when the wall-clock ratio is within it.
+ratio A/B is taken per block of two rounds (A B then B A, so that neither
+side always runs first) and the median over blocks is shown, which cancels
+a drift in the machine's load; a goal from the issue counts as met when the
+wall-clock ratio is within it.
 
     make bench                       # or: .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --runs 21 --only 1,3
@@ -21,6 +22,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -337,20 +339,28 @@ def versions():
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=11,
-                        help="measured runs of each side (default 11)")
+    parser.add_argument("--runs", type=int, default=12,
+                        help="measured runs of each side, an even number "
+                             "(default 12)")
     parser.add_argument("--warmup", type=int, default=1,
                         help="unmeasured runs of each side first (default 1)")
     parser.add_argument("--only", default="1,2,3,4,5",
                         help="comma-separated benchmark numbers (default all)")
+    parser.add_argument("--json", metavar="FILE",
+                        help="also write every measured run to FILE")
+    parser.add_argument("--instructions", action="store_true",
+                        help="instead: count the instructions one run of "
+                             "each side executes, with valgrind (slow, "
+                             "but independent of the machine's load)")
     parser.add_argument("--phases", action="store_true",
                         help="instead: where the time of one switch and of "
                              "one bare assume-role goes (bench/phases.py)")
     args = parser.parse_args(argv)
     args.only = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in args.only if n not in Bench.BENCHMARKS]
-    if unknown or args.runs < 1 or args.warmup < 0:
-        parser.error("--only takes numbers 1-5; --runs >= 1; --warmup >= 0")
+    if unknown or args.runs < 2 or args.runs % 2 or args.warmup < 0:
+        parser.error("--only takes numbers 1-5; --runs is an even number "
+                     ">= 2; --warmup >= 0")
     return args
 
 
@@ -393,6 +403,9 @@ def main(argv=None):
                         if isinstance(item, Skip):
                             print(f"   skipped: {item.reason}")
                             continue
+                        if args.instructions:
+                            count_instructions(item)
+                            continue
                         compare(item.a, item.b, args.runs, args.warmup)
                         print_pair(item)
                 except CommandFailed as error:
@@ -402,8 +415,23 @@ def main(argv=None):
                 print()
     finally:
         server.stop()
-    print_summary(rows)
+    if not args.instructions:
+        print_summary(rows)
+    if args.json:
+        write_samples(args.json, rows)
     return 1 if failed else 0
+
+
+def write_samples(path, rows):
+    """Every run's wall and CPU seconds, by benchmark and side."""
+    data = [
+        {"benchmark": number, "goal": item.goal, "note": item.note,
+         "sides": [{"label": side.label, "wall": side.walls, "cpu": side.cpus}
+                   for side in (item.a, item.b)]}
+        for number, item in rows if isinstance(item, Comparison)
+    ]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"machine": machine(), "comparisons": data}, handle, indent=1)
 
 
 def print_phases(bench, runs):
@@ -444,9 +472,45 @@ def print_phases(bench, runs):
         print(f"| {phase} | " + " | ".join(cells) + " |")
 
 
+def instructions(side):
+    """Instructions one run of ``side`` executes, counted by valgrind.
+
+    Hash randomization is pinned so that two runs count the same to a few
+    parts per million.
+    """
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         *side.argv()],
+        env={**side.env, "PYTHONHASHSEED": "0"}, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=1800, start_new_session=True)
+    if result.returncode != 0:
+        raise CommandFailed(f"valgrind {' '.join(side.argv())}: "
+                            f"{result.stderr.strip()[-500:]}")
+    counts = [line.rsplit(":", 1)[1] for line in result.stderr.splitlines()
+              if "Collected :" in line]
+    return int(counts[-1])
+
+
+def count_instructions(item):
+    if shutil.which("valgrind") is None:
+        raise CommandFailed("--instructions needs valgrind (apt-get install valgrind)")
+    timed(item.a.argv(), item.a.env)  # what a first run creates is not counted
+    counts = [instructions(side) for side in (item.a, item.b)]
+    for side, count in zip((item.a, item.b), counts):
+        print(f"   {count:>15,} instructions  {side.label}")
+    goal = f"goal <= {item.goal:g}x" if item.goal else item.note or ""
+    print(f"   A/B {counts[0] / counts[1]:.4f}x   {goal}")
+
+
 def paired_ratio(a, b):
-    """The median over rounds of a[i] / b[i] (one round runs both sides)."""
-    return med([x / y for x, y in zip(a, b)])
+    """The median over blocks of two rounds (A B, B A) of sum(a) / sum(b).
+
+    Round i ran a[i] and b[i] back to back, in alternating order; a block
+    holds one round of each order.  A last round without a partner is left
+    out.
+    """
+    blocks = range(0, len(a) - 1, 2)
+    return med([(a[i] + a[i + 1]) / (b[i] + b[i + 1]) for i in blocks])
 
 
 def med(values):

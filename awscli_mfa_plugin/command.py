@@ -489,13 +489,10 @@ class MfaSwitchCommand(BasicCommand):
         # --cli-read-timeout, --cli-connect-timeout and the like live there.
         source.set_default_client_config(self._session.get_default_client_config())
         source_credentials(source, recipe)  # before the prompt, not after
-        # --region and the environment first, then the selected profile's
-        # region, as botocore would; asked without the config file because
-        # the selected profile may not exist yet (flags can describe it).
+        # The selected profile's region as botocore would pick it, then the
+        # source's; STS's global endpoint lives in us-east-1.
         region = (
-            self._session.get_config_variable(
-                "region", methods=("instance", "env"))
-            or profiles.get(recipe.profile, {}).get("region")
+            self._selected_region(profiles, recipe.profile)
             or source.get_config_variable("region")
             or "us-east-1"
         )
@@ -510,6 +507,17 @@ class MfaSwitchCommand(BasicCommand):
             )
 
         return create
+
+    def _selected_region(self, profiles, profile):
+        """``--region`` or the environment, else the profile's own region.
+
+        The config file is read from botocore's parsed ``profiles`` rather
+        than through the session, because the profile may not exist yet
+        (flags alone can describe a switch) and the session would raise.
+        """
+        return self._session.get_config_variable(
+            "region", methods=("instance", "env")
+        ) or profiles.get(profile, {}).get("region")
 
     def _credentials_path(self):
         path = self._session.get_config_variable("credentials_file")
@@ -554,11 +562,7 @@ class MfaSwitchCommand(BasicCommand):
     def _print_credentials(self, parsed_args, creds, profiles, profile):
         """Write the secrets to stdout, only in the modes that ask for them."""
         if parsed_args.export:
-            region = (
-                self._session.get_config_variable(
-                    "region", methods=("instance", "env"))
-                or profiles.get(profile, {}).get("region")
-            )
+            region = self._selected_region(profiles, profile)
             text = shells.export_script(parsed_args.export, creds, region)
         elif parsed_args.credential_process:
             text = creds.process_json() + "\n"

@@ -475,7 +475,8 @@ class MfaSwitchCommand(BasicCommand):
         return outcome
 
     def _say(self, line):
-        self._env.stderr.write(line + "\n")
+        # Lines may quote STS's words about a failed role (many-roles runs).
+        self._env.stderr.write(redact(line) + "\n")
         self._env.stderr.flush()
 
     def _client_creator(self, recipe, profiles, parsed_globals):

@@ -10,7 +10,11 @@ Two kinds of profile are listed, in config order:
 """
 import dataclasses
 
-from awscli_mfa_plugin.recipe import DEFAULT_SOURCE_PROFILE, RECIPE_KEYS
+from awscli_mfa_plugin.recipe import (
+    DEFAULT_SOURCE_PROFILE,
+    RECIPE_KEYS,
+    is_native_role,
+)
 from awscli_mfa_plugin.sessions import describe_left
 from awscli_mfa_plugin.stored import read_all_stored
 
@@ -67,7 +71,7 @@ def switchable_rows(profiles, stored, native_expiration, now):
     """
     rows = []
     for name, config in profiles.items():
-        if is_native_role_profile(config):
+        if is_native_role(config):
             expiration = native_expiration(config)
             rows.append(Row(
                 profile=name,
@@ -97,11 +101,6 @@ def has_recipe(name, config):
     if not any(config.get(key) for key in RECIPE_KEYS):
         return False
     return (config.get("mfa_source_profile") or DEFAULT_SOURCE_PROFILE) != name
-
-
-def is_native_role_profile(config):
-    """True for a profile botocore itself assumes with an MFA code."""
-    return bool(config.get("role_arn") and config.get("mfa_serial"))
 
 
 def _left(expiration, now):

@@ -3,12 +3,11 @@
 aws-mfa (https://github.com/broamski/aws-mfa) writes ``[<profile>]`` itself:
 temporary keys, ``aws_security_token``, ``expiration`` and ``assumed_role``
 (``True``/``False``), without mfa-switch's marker.  The credentials writer
-rightly refuses unmarked sections that hold keys, so a section aws-mfa
-wrote is first marked as ours (and stripped of aws-mfa's bookkeeping),
-then written as usual.  Nothing else is ever taken over.
+rightly refuses unmarked sections that hold keys, so for a section aws-mfa
+wrote it is told to take it over (and strip aws-mfa's bookkeeping) in the
+same locked write.  Nothing else is ever taken over.
 """
 from awscli_mfa_plugin import inifile
-from awscli_mfa_plugin.errors import UnmanagedSectionError
 
 #: Keys aws-mfa writes besides the credentials; ``aws_security_token`` is
 #: removed because botocore would prefer it over a new session token.
@@ -31,22 +30,17 @@ def wrote_section(section):
     )
 
 
-def adopt(path, recipe, sections):
-    """Mark ``[<target>]`` as mfa-switch's if aws-mfa wrote it; else do nothing.
+def takeover(recipes):
+    """``store_credentials`` arguments that take over aws-mfa's sections.
 
-    Only for recipes read from aws-mfa's layout.  ``sections`` is the file
-    as read earlier; the check is repeated under the writer's lock.
+    Only targets of recipes read from aws-mfa's layout, and only while the
+    section still looks as aws-mfa left it (asked under the writer's lock);
+    aws-mfa's bookkeeping goes in the same write.
     """
-    name = recipe.target_profile
-    if recipe.layout != "aws-mfa" or not wrote_section(sections.get(name, {})):
-        return
+    names = {r.target_profile for r in recipes if r.layout == "aws-mfa"}
 
-    def still_aws_mfas(current):
-        if not wrote_section(current.get(name, {})):
-            raise UnmanagedSectionError(
-                f"The section [{name}] changed while switching; run "
-                "mfa-switch again.")
+    def adopt(name, values):
+        return name in names and wrote_section(values)
 
-    inifile.update_section(
-        path, name, {inifile.MANAGED_KEY: inifile.MANAGED_VALUE},
-        remove=BOOKKEEPING_KEYS, check=still_aws_mfas)
+    return {"adopt": adopt,
+            "remove": {name: BOOKKEEPING_KEYS for name in names}}

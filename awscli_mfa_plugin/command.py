@@ -313,10 +313,10 @@ class MfaSwitchCommand(BasicCommand):
         creds = self._exchange(
             parsed_args, recipe,
             lambda code: fetch_credentials(create, recipe, code))
-        aws_mfa.adopt(path, recipe, sections)
         inifile.store_credentials(
             path,
             {recipe.target_profile: credential_values(creds)},
+            **aws_mfa.takeover([recipe]),
         )
         self._report(recipe, creds)
         self._print_credentials(
@@ -467,10 +467,10 @@ class MfaSwitchCommand(BasicCommand):
         )
         outcome = multi.switch_many(recipes, tools, sections, self._env.now())
         written = outcome.sections()
-        for recipe, _ in outcome.switched:
-            aws_mfa.adopt(self._credentials_path(), recipe, sections)
         if written:
-            inifile.store_credentials(self._credentials_path(), written)
+            inifile.store_credentials(
+                self._credentials_path(), written,
+                **aws_mfa.takeover([recipe for recipe, _ in outcome.switched]))
         self._say(multi.summary(outcome, self._env.now()).rstrip("\n"))
         return outcome
 
@@ -621,7 +621,7 @@ def _check_targets(path, sections, recipes, extra=()):
     """Refuse sections that must not be written, before a code is asked for.
 
     Sections aws-mfa wrote, for recipes read from aws-mfa's own layout, are
-    the one exception: they are taken over just before the write.
+    the one exception: the write itself takes them over.
     """
     names = [
         recipe.target_profile for recipe in recipes

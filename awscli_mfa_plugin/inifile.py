@@ -91,7 +91,7 @@ def _temp_prefix(real_path):
 # --------------------------------------------------------------------------
 
 
-def store_credentials(path, sections):
+def store_credentials(path, sections, adopt=None, remove=None):
     """Write temporary credentials into sections of the shared credentials file.
 
     All sections are written in one locked, atomic write.  ``sections`` maps a
@@ -136,7 +136,14 @@ def store_credentials(path, sections):
     ``DEFAULT``, whose keys configparser copies into every profile), and :class:`errors.CredentialsFileError` if the
     file cannot be written or the lock cannot be had.  On any error the file
     is left byte for byte as it was.
+
+    ``adopt(name, values)``, if given, is asked under the lock about a target
+    section that holds credentials without the marker: true takes it over
+    instead of refusing (sections another tool provably wrote, such as
+    aws-mfa's).  ``remove`` maps section names to further keys to delete
+    in the same write.
     """
+    remove = remove or {}
     edits = {}
     for name, values in sections.items():
         _check_section_name(name)
@@ -144,7 +151,8 @@ def store_credentials(path, sections):
         for lowered, pair in _check_values(values).items():
             if lowered != MANAGED_KEY:  # the marker is ours to write
                 wanted[lowered] = pair
-        edits[name] = (wanted, frozenset([_LEGACY_TOKEN_KEY]))
+        edits[name] = (wanted, frozenset(
+            [_LEGACY_TOKEN_KEY, *(key.lower() for key in remove.get(name, ()))]))
     if not edits:
         return
 
@@ -152,7 +160,9 @@ def store_credentials(path, sections):
         document = _document(text)
         for name in edits:  # check every target before changing any
             section = document.section(name)
-            if section is not None:
+            if section is not None and not (
+                adopt and adopt(name, section.own_values())
+            ):
                 _refuse_unmanaged(section, real)
         return document.apply(edits, view, real)
 

@@ -1308,3 +1308,35 @@ def _slow_open(file, mode="r", *args, **kwargs):
 
 builtins.open = _slow_open
 """
+
+
+class TestTakeover:
+    """store_credentials may take over a section another tool provably wrote."""
+
+    TEXT = ("[dev]\naws_access_key_id = ASIAOLD\naws_security_token = old\n"
+            "assumed_role = False\n")
+
+    def test_adopted_section_is_written_and_cleaned_in_one_write(self, tmp_path):
+        path = tmp_path / "credentials"
+        path.write_text(self.TEXT)
+        seen = []
+
+        def adopt(name, values):
+            seen.append((name, values.get("assumed_role")))
+            return True
+
+        inifile.store_credentials(path, {"dev": {"aws_access_key_id": "ASIANEW"}},
+                                  adopt=adopt, remove={"dev": ["assumed_role"]})
+        parsed = inifile.read_sections(path)["dev"]
+        assert seen == [("dev", "False")]
+        assert parsed["aws_access_key_id"] == "ASIANEW"
+        assert parsed[inifile.MANAGED_KEY] == inifile.MANAGED_VALUE
+        assert "assumed_role" not in parsed and "aws_security_token" not in parsed
+
+    def test_declined_takeover_is_still_refused(self, tmp_path):
+        path = tmp_path / "credentials"
+        path.write_text(self.TEXT)
+        with pytest.raises(errors.UnmanagedSectionError):
+            inifile.store_credentials(path, {"dev": {"aws_access_key_id": "X"}},
+                                      adopt=lambda name, values: False)
+        assert path.read_text() == self.TEXT

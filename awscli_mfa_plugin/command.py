@@ -529,15 +529,9 @@ class MfaSwitchCommand(BasicCommand):
         return os.path.expanduser(path)
 
     def _report(self, recipe, creds):
-        now = self._env.now()
-        local = creds.expiration.astimezone()
-        remaining = max(0.0, (creds.expiration - now).total_seconds())
-        hours, minutes = divmod(round(remaining / 60), 60)
         self._env.stderr.write(
             f"Profile {recipe.target_profile!r} now uses {creds.arn}\n"
-            f"until {creds.expiration:%Y-%m-%d %H:%M:%S} UTC "
-            f"({local:%Y-%m-%d %H:%M:%S %Z} local time), "
-            f"{hours}h{minutes:02d}m from now.\n"
+            f"{sessions.describe_until(creds.expiration, self._env.now())}.\n"
         )
         self._env.stderr.flush()
 

@@ -37,7 +37,7 @@ import tempfile
 import time
 
 from awscli_mfa_plugin import errors
-from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE
+from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
 
 try:
     import fcntl
@@ -328,7 +328,7 @@ def _check_values(values):
 
 def _refuse_unmanaged(section, real):
     own = section.own_values()
-    if own.get(MANAGED_KEY) == MANAGED_VALUE:
+    if is_managed(own):
         return
     if any(key in own for key in _UNMARKED_REFUSAL_KEYS):
         raise errors.UnmanagedSectionError(

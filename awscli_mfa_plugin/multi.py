@@ -31,6 +31,7 @@ from awscli_mfa_plugin import sts
 from awscli_mfa_plugin.errors import (
     Cancelled, ExitCode, MfaSwitchError, UsageError)
 from awscli_mfa_plugin.recipe import CHAINED_ROLE_MAX, Recipe
+from awscli_mfa_plugin.sessions import describe_left
 from awscli_mfa_plugin.stored import format_expiration, from_section
 
 SESSION_SUFFIX = "-mfa-session"
@@ -280,7 +281,5 @@ def summary(outcome, now, credentials_path: Optional[str] = None):
 
 
 def _when(expiration, now):
-    remaining = max(0.0, (expiration - now).total_seconds())
-    hours, minutes = divmod(round(remaining / 60), 60)
-    return (f"{expiration:%Y-%m-%d %H:%M:%S} UTC "
-            f"({hours}h{minutes:02d}m from now)")
+    left = describe_left((expiration - now).total_seconds())
+    return f"{expiration:%Y-%m-%d %H:%M:%S} UTC ({left} from now)"

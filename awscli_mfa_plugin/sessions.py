@@ -94,19 +94,30 @@ def describe_left(seconds):
     return f"{hours}h{minutes:02d}m"
 
 
+def describe_until(expiration, now):
+    """When credentials end, in UTC and local time, and how long that is.
+
+    >>> import datetime
+    >>> end = datetime.datetime(2030, 1, 1, 12, 0, tzinfo=datetime.timezone.utc)
+    >>> describe_until(end, end - datetime.timedelta(hours=1)).split(", ")[-1]
+    '1h00m from now'
+    """
+    local = expiration.astimezone()
+    left = describe_left((expiration - now).total_seconds())
+    return (f"until {expiration:%Y-%m-%d %H:%M:%S} UTC "
+            f"({local:%Y-%m-%d %H:%M:%S %Z} local time), {left} from now")
+
+
 def kept_summary(section, identity, stored, now):
     """The stderr report when stored credentials are kept.
 
     ``identity`` says whose they are as the recipe describes it (a role ARN,
     or the source profile of a session token).
     """
-    local = stored.expiration.astimezone()
     return (
         f"Profile {section!r} keeps its credentials for {identity} "
         f"({stored.access_key_id})\n"
-        f"until {stored.expiration:%Y-%m-%d %H:%M:%S} UTC "
-        f"({local:%Y-%m-%d %H:%M:%S %Z} local time), "
-        f"{describe_left(stored.seconds_left(now))} from now; "
+        f"{describe_until(stored.expiration, now)}; "
         "no code needed (--force renews them).\n"
     )
 

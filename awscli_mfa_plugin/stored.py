@@ -70,13 +70,22 @@ def parse_expiration(text):
     return moment.replace(tzinfo=datetime.timezone.utc)
 
 
+def is_managed(section):
+    """True when ``section`` (a key -> value mapping) carries mfa-switch's marker.
+
+    >>> is_managed({"managed_by": "mfa-switch"}), is_managed({})
+    (True, False)
+    """
+    return section.get(MANAGED_KEY) == MANAGED_VALUE
+
+
 def from_section(section):
     """A :class:`StoredCredentials` from a parsed section, or ``None``.
 
     ``None`` unless the section carries mfa-switch's marker, all three keys
     and a readable expiration.
     """
-    if section.get(MANAGED_KEY) != MANAGED_VALUE:
+    if not is_managed(section):
         return None
     expiration = parse_expiration(section.get("expiration"))
     values = [section.get(key) for key in (

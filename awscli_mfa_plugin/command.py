@@ -13,18 +13,16 @@ from awscli.customizations.commands import BasicCommand
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from awscli_mfa_plugin import (
-    aws_mfa,
-    discovery,
-    inifile,
-    listing,
-    multi,
-    native,
-    sessions,
-    shells,
-    sourcesession,
-    sts,
-)
+from awscli_mfa_plugin.plan import aws_mfa
+from awscli_mfa_plugin.plan import discovery
+from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.report import listing
+from awscli_mfa_plugin.sts import exchange as multi
+from awscli_mfa_plugin.deliver import clicache as native
+from awscli_mfa_plugin.plan import keep as sessions
+from awscli_mfa_plugin.deliver import shells
+from awscli_mfa_plugin.sts import sourcesession
+from awscli_mfa_plugin.sts import calls as sts
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     Cancelled,
@@ -34,9 +32,9 @@ from awscli_mfa_plugin.errors import (
     ShadowedProfileError,
     UsageError,
 )
-from awscli_mfa_plugin.multi import credential_values  # noqa: F401 (public)
-from awscli_mfa_plugin.prompt import TerminalPrompter, exchange_code
-from awscli_mfa_plugin.recipe import (
+from awscli_mfa_plugin.sts.exchange import credential_values  # noqa: F401 (public)
+from awscli_mfa_plugin.codes.prompt import TerminalPrompter, exchange_code
+from awscli_mfa_plugin.plan.recipe import (
     CHAINED_ROLE_MAX,
     Overrides,
     is_native_role,
@@ -45,10 +43,10 @@ from awscli_mfa_plugin.recipe import (
     shadowing_key,
     switchable_profiles,
 )
-from awscli_mfa_plugin.redaction import redact, redacted_logs
-from awscli_mfa_plugin.stored import StoredCredentials
-from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
-from awscli_mfa_plugin.translate import translate
+from awscli_mfa_plugin.report.redaction import redact, redacted_logs
+from awscli_mfa_plugin.deliver.stored import StoredCredentials
+from awscli_mfa_plugin.sts.calls import fetch_credentials, source_credentials
+from awscli_mfa_plugin.sts.translate import translate
 
 _DESCRIPTION = """\
 Turns a one-time code from your MFA device into temporary credentials and

@@ -18,15 +18,15 @@ import dataclasses
 import os
 from typing import Optional
 
-from awscli_mfa_plugin import sessions
+from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.errors import MfaSwitchError
-from awscli_mfa_plugin.recipe import (
+from awscli_mfa_plugin.plan.recipe import (
     Overrides,
     is_native_role,
     resolve_recipe,
     shadowing_key,
 )
-from awscli_mfa_plugin.stored import from_section
+from awscli_mfa_plugin.deliver.stored import from_section
 
 #: Options that take a value and that this module understands.  The global
 #: ``--region`` and ``--endpoint-url`` change nothing about a stored answer.

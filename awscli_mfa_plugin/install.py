@@ -28,7 +28,8 @@ import shutil
 import subprocess
 from typing import Mapping, Tuple
 
-from awscli_mfa_plugin import COMMAND_NAME, inifile
+from awscli_mfa_plugin import COMMAND_NAME
+from awscli_mfa_plugin.deliver import inifile
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     ConfigError,

@@ -16,7 +16,8 @@ controlling terminal), takes the full way.
 import os
 import sys
 
-from awscli_mfa_plugin import COMMAND_NAME, fastpath
+from awscli_mfa_plugin import COMMAND_NAME
+from awscli_mfa_plugin import fastpath
 from awscli_mfa_plugin.errors import ExitCode
 
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from awscli_mfa_plugin.aws_mfa import wrote_section
-from awscli_mfa_plugin.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.plan.aws_mfa import wrote_section
+from awscli_mfa_plugin.plan.recipe import Overrides, resolve_recipe
 
 SERIAL = "arn:aws:iam::111111111111:mfa/alice"
 ROLE = "arn:aws:iam::222222222222:role/R"

@@ -6,7 +6,7 @@ import boto3
 import pexpect
 import pytest
 
-from awscli_mfa_plugin.discovery import user_name_of
+from awscli_mfa_plugin.plan.discovery import user_name_of
 from awscli_mfa_plugin.errors import RecipeError
 from tests.awsenv import AWS, REGION, USER_NAME, totp
 from tests.test_prompt_pty import Terminal

@@ -1,4 +1,4 @@
-"""Tests for awscli_mfa_plugin.inifile: the credentials file is never damaged.
+"""Tests for awscli_mfa_plugin.deliver.inifile: the credentials file is never damaged.
 
 Every test works in its own temporary folder; none touches the real ~/.aws.
 """
@@ -23,7 +23,8 @@ from botocore.configloader import raw_config_parse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from awscli_mfa_plugin import errors, inifile
+from awscli_mfa_plugin import errors
+from awscli_mfa_plugin.deliver import inifile
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CREDENTIAL_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini"))
@@ -1069,7 +1070,7 @@ class TestFilesystem:
 
 _WRITER = r"""
 import os, sys, time
-from awscli_mfa_plugin import inifile
+from awscli_mfa_plugin.deliver import inifile
 path, name, go, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 while not os.path.exists(go):
     time.sleep(0.001)
@@ -1267,7 +1268,7 @@ class TestConcurrency:
 # so that kills and reads land inside the write window, not only around it.
 _SLOW_DISK = r"""
 import builtins, sys, time
-from awscli_mfa_plugin import inifile
+from awscli_mfa_plugin.deliver import inifile
 
 _real_open = builtins.open
 

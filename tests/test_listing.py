@@ -1,5 +1,5 @@
 """Which profiles --list shows, and as what: the same rule the command switches by."""
-from awscli_mfa_plugin.listing import switchable_rows
+from awscli_mfa_plugin.report.listing import switchable_rows
 
 
 def rows(profiles):

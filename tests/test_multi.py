@@ -8,9 +8,9 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from awscli_mfa_plugin import multi
+from awscli_mfa_plugin.sts import exchange as multi
 from awscli_mfa_plugin.errors import ExitCode, UsageError
-from awscli_mfa_plugin.recipe import Recipe
+from awscli_mfa_plugin.plan.recipe import Recipe
 from tests.awsenv import REGION
 
 UTC = datetime.timezone.utc

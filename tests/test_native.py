@@ -10,7 +10,7 @@ import pytest
 from botocore.credentials import AssumeRoleProvider
 from botocore.stub import Stubber
 
-from awscli_mfa_plugin import native
+from awscli_mfa_plugin.deliver import clicache as native
 from tests.awsenv import AWS
 
 ROLE = "arn:aws:iam::222222222222:role/R"

@@ -5,7 +5,7 @@ import pytest
 
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import InvalidCodeError, UsageError
-from awscli_mfa_plugin.prompt import (
+from awscli_mfa_plugin.codes.prompt import (
     exchange_code, normalize_code, obtain_code, seconds_left)
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from awscli_mfa_plugin.errors import (
     ProfileNotFoundError, RecipeError, UsageError)
-from awscli_mfa_plugin.recipe import (
+from awscli_mfa_plugin.plan.recipe import (
     Overrides, is_native_role, native_recipe, resolve_recipe,
     switchable_profiles)
 

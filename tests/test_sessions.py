@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from awscli_mfa_plugin import sessions
+from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.listing import Row, render_table
+from awscli_mfa_plugin.report.listing import Row, render_table
 
 UTC = datetime.timezone.utc
 EXPIRES = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -88,7 +88,7 @@ def test_table_columns_line_up():
 def test_the_modules_a_standalone_fast_path_shares_load_only_the_stdlib():
     code = (
         "import sys\n"
-        "import awscli_mfa_plugin.sessions, awscli_mfa_plugin.shells\n"
+        "import awscli_mfa_plugin.plan.keep, awscli_mfa_plugin.deliver.shells\n"
         "heavy = ('botocore', 'awscli', 'prompt_toolkit', 'dateutil')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
     )

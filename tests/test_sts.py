@@ -6,8 +6,8 @@ import pytest
 from botocore.stub import Stubber
 
 from awscli_mfa_plugin.errors import InvalidCodeError, NetworkError, ServiceError
-from awscli_mfa_plugin.recipe import Recipe
-from awscli_mfa_plugin.sts import fetch_credentials
+from awscli_mfa_plugin.plan.recipe import Recipe
+from awscli_mfa_plugin.sts.calls import fetch_credentials
 
 EXPIRES = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
 CREDS = {"AccessKeyId": "ASIAEXAMPLEEXAMPLE01", "SecretAccessKey": "s" * 40,

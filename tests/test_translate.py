@@ -5,8 +5,8 @@ from botocore import exceptions as boto
 from awscli_mfa_plugin.errors import (
     ConfigError, ExitCode, MfaSwitchError, NetworkError, ProfileNotFoundError,
     UsageError)
-from awscli_mfa_plugin.recipe import Recipe
-from awscli_mfa_plugin.translate import translate
+from awscli_mfa_plugin.plan.recipe import Recipe
+from awscli_mfa_plugin.sts.translate import translate
 
 RECIPE = Recipe("dev", "dev", "base", "arn:aws:iam::111111111111:mfa/alice",
                 role_arn="arn:aws:iam::222222222222:role/Admin")

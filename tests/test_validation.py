@@ -2,8 +2,8 @@
 import pytest
 
 from awscli_mfa_plugin.errors import RecipeError, UsageError
-from awscli_mfa_plugin.recipe import Recipe
-from awscli_mfa_plugin.validation import (
+from awscli_mfa_plugin.plan.recipe import Recipe
+from awscli_mfa_plugin.plan.validation import (
     check_external_id,
     check_recipe,
     check_role_arn,

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin.errors import ConfigError, ServiceError
-from awscli_mfa_plugin.translate import service_error, translate  # noqa: F401
+from awscli_mfa_plugin.sts.translate import service_error, translate  # noqa: F401
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,8 @@ several are offered as a choice when a person is at the terminal.
 import dataclasses
 from typing import Tuple
 
-from awscli_mfa_plugin import inifile, sts
+from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.sts import calls as sts
 from awscli_mfa_plugin.errors import RecipeError
 
 

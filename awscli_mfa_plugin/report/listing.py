@@ -10,13 +10,13 @@ Two kinds of profile are listed, in config order:
 """
 import dataclasses
 
-from awscli_mfa_plugin.recipe import (
+from awscli_mfa_plugin.plan.recipe import (
     DEFAULT_SOURCE_PROFILE,
     RECIPE_KEYS,
     is_native_role,
 )
-from awscli_mfa_plugin.sessions import describe_left
-from awscli_mfa_plugin.stored import read_all_stored
+from awscli_mfa_plugin.plan.keep import describe_left
+from awscli_mfa_plugin.deliver.stored import read_all_stored
 
 SESSION_TOKEN = "session token"
 NEVER = "never switched"
@@ -58,7 +58,7 @@ def switchable_rows(profiles, stored, native_expiration, now):
     """The rows for every switchable profile in ``profiles``.
 
     ``profiles`` is botocore's profile map, ``stored`` maps a credentials
-    section name to its :class:`~awscli_mfa_plugin.stored.StoredCredentials`,
+    section name to its :class:`~awscli_mfa_plugin.deliver.stored.StoredCredentials`,
     ``native_expiration(config)`` returns when a native role profile's
     cached credentials expire (``None`` when nothing is cached).
 
@@ -128,10 +128,10 @@ def cli_cache_expiration(cache_dir, config):
 
     ``None`` when nothing usable is cached.  The file name is the key
     botocore's own assume-role fetcher computes from the profile's
-    settings (:func:`awscli_mfa_plugin.native.cache_key`), so this finds
+    settings (:func:`awscli_mfa_plugin.deliver.clicache.cache_key`), so this finds
     exactly the entry ``aws --profile`` would use.
     """
-    from awscli_mfa_plugin import native
+    from awscli_mfa_plugin.deliver import clicache as native
 
     stored = native.cached(cache_dir, config, None, minimum=None)
     return stored and stored.expiration

@@ -27,12 +27,12 @@ import dataclasses
 import datetime
 from typing import Callable, Optional, Tuple
 
-from awscli_mfa_plugin import sts
+from awscli_mfa_plugin.sts import calls as sts
 from awscli_mfa_plugin.errors import (
     Cancelled, ExitCode, MfaSwitchError, UsageError)
-from awscli_mfa_plugin.recipe import CHAINED_ROLE_MAX, Recipe
-from awscli_mfa_plugin.sessions import describe_left
-from awscli_mfa_plugin.stored import format_expiration, from_section
+from awscli_mfa_plugin.plan.recipe import CHAINED_ROLE_MAX, Recipe
+from awscli_mfa_plugin.plan.keep import describe_left
+from awscli_mfa_plugin.deliver.stored import format_expiration, from_section
 
 SESSION_SUFFIX = "-mfa-session"
 #: The device a kept session was made with (a source may have several).

@@ -23,7 +23,7 @@ import os
 from botocore.credentials import AssumeRoleCredentialFetcher
 from botocore.utils import JSONFileCache, parse_timestamp
 
-from awscli_mfa_plugin.stored import StoredCredentials
+from awscli_mfa_plugin.deliver.stored import StoredCredentials
 
 #: botocore treats cached credentials as expired this long before they are
 #: (``CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS``).

@@ -22,7 +22,7 @@ import re
 from typing import Optional
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
-from awscli_mfa_plugin.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
+from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
 RECIPE_KEYS = {
@@ -122,7 +122,7 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     Raises :class:`ProfileNotFoundError` for an unknown profile that flags do
     not describe either, :class:`RecipeError` for a profile without recipe
     keys, and :class:`UsageError` for a malformed value (see
-    :func:`awscli_mfa_plugin.validation.check_recipe`).
+    :func:`awscli_mfa_plugin.plan.validation.check_recipe`).
     """
     config = profiles.get(profile)
     values = {attr: (config or {}).get(key) for key, attr in RECIPE_KEYS.items()}

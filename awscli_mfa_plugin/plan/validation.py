@@ -47,7 +47,7 @@ def check_recipe(recipe, profiles):
     ``profiles`` is botocore's profile map, used to see where the source
     profile's credentials come from.
 
-    >>> from awscli_mfa_plugin.recipe import Recipe
+    >>> from awscli_mfa_plugin.plan.recipe import Recipe
     >>> check_recipe(Recipe("dev", "dev", "default",
     ...     "arn:aws:iam::111111111111:user/alice"), {})
     Traceback (most recent call last):
@@ -157,7 +157,7 @@ def check_external_id(value):
 def check_source_chain(recipe, profiles):
     """Refuse a source profile whose ``mfa_source_profile`` chain leads back here.
 
-    >>> from awscli_mfa_plugin.recipe import Recipe
+    >>> from awscli_mfa_plugin.plan.recipe import Recipe
     >>> check_source_chain(Recipe("a", "a", "b", None),
     ...     {"a": {"mfa_source_profile": "b"}, "b": {"mfa_source_profile": "a"}})
     Traceback (most recent call last):

@@ -1,6 +1,6 @@
 """Whether stored credentials are still good enough to keep, and how to say so.
 
-Standard library only, like :mod:`awscli_mfa_plugin.stored`: the standalone
+Standard library only, like :mod:`awscli_mfa_plugin.deliver.stored`: the standalone
 ``aws-mfa-switch`` makes the same keep-or-renew decision without loading
 botocore.
 
@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.stored import read_stored
+from awscli_mfa_plugin.deliver.stored import read_stored
 
 #: Config key that sets the minimum remaining time for one profile.
 MIN_REMAINING_KEY = "mfa_min_remaining"

@@ -1,0 +1,186 @@
+"""What ``aws mfa-switch`` accepts: its help text and its argument table.
+
+Declarative, as the AWS CLI's ``BasicCommand`` wants it; the command hands
+these to the CLI, which builds the parser and the man page from them.
+"""
+from awscli_mfa_plugin.deliver import shells
+
+DESCRIPTION = """\
+Turns a one-time code from your MFA device into temporary credentials and
+stores them in the shared credentials file under the selected profile
+(``--profile``, ``AWS_PROFILE``, else ``default``), so that every tool that
+reads that profile uses them until they expire.
+
+The profile's recipe lives in the AWS config file, under the standard
+assume-role keys with an ``mfa_`` prefix (botocore and the other SDKs ignore
+them)::
+
+    [profile dev]
+    mfa_role_arn = arn:aws:iam::222222222222:role/AccessToTestDev
+    mfa_source_profile = default
+    mfa_serial = arn:aws:iam::111111111111:mfa/alice
+    mfa_duration_seconds = 43200
+    mfa_role_session_name = alice
+    mfa_external_id = example-id
+
+Without ``mfa_role_arn`` the command gets a session token
+(GetSessionToken) for the source profile's user instead of assuming a role.
+``mfa_serial`` may also sit on the source profile; without it anywhere, the
+device is looked up in IAM (ListMFADevices) and can be saved. Each key has a
+flag that overrides it for one run.
+
+Two other layouts work unchanged: aws-mfa's (``[dev-long-term]`` in the
+credentials file with ``aws_mfa_device`` and ``assume_role``), and the AWS
+CLI's own role profiles (``role_arn``, ``source_profile``, ``mfa_serial``),
+whose credentials go into the CLI's cache (``~/.aws/cli/cache``) so that
+``aws --profile`` stops asking for a code.
+
+The code comes from ``--token-code``, else from the command named by
+``mfa_process`` (its standard output), else from standard input when that
+is not a terminal, else from a prompt that names the device and shows how
+long the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
+(exit status 130) without changing any file.
+
+Several profiles (``--all``, or their names) are switched with one code per
+MFA device: one MFA session (kept in ``[<source>-mfa-session]``, so later
+switches need no code while it lasts), and each role assumed from it. Roles
+assumed that way last at most one hour (STS role chaining).
+
+Credentials stored earlier by this command are kept, without asking for a
+code, while more than five minutes are left (``--min-remaining`` or the
+profile's ``mfa_min_remaining`` key change that; ``--force`` renews anyway).
+
+A summary of the identity now in use and its expiry goes to standard error.
+Standard output stays empty unless asked for: ``--export`` prints the lines
+that make a shell use the credentials, ``--credential-process`` the JSON a
+``credential_process`` setting expects, ``--list`` a table of the profiles
+that can be switched.
+"""
+
+EXAMPLES = """\
+**To switch a profile, typing the code at the prompt**::
+
+    aws mfa-switch --profile dev
+
+**To pass the code on the command line**::
+
+    aws mfa-switch --profile dev --token-code 123456
+
+**To assume a role other than the configured one, for one run**::
+
+    aws mfa-switch --profile dev --role-arn arn:aws:iam::222222222222:role/ReadOnly
+
+**To write the credentials under another profile name**::
+
+    aws mfa-switch --profile dev --target-profile dev-session
+
+**To use the credentials in the current shell (bash, zsh; fish, PowerShell)**::
+
+    eval "$(aws mfa-switch --profile dev --export)"
+    aws mfa-switch --profile dev --export fish | source
+    aws mfa-switch --profile dev --export powershell | Invoke-Expression
+
+**To let another profile get its credentials from this command** (in the
+AWS config file; a code is asked for on the terminal when needed)::
+
+    [profile dev-tools]
+    credential_process = aws mfa-switch --profile dev --credential-process
+
+**To see which profiles can be switched and how long each has left**::
+
+    aws mfa-switch --list
+
+**To switch every role profile with one code**::
+
+    aws mfa-switch --all
+
+**To switch two profiles with one code**::
+
+    aws mfa-switch dev prod
+"""
+
+
+def _string_arg(name, help_text):
+    return {"name": name, "help_text": help_text, "cli_type_name": "string"}
+
+
+ARG_TABLE = [
+    _string_arg(
+        "role-arn",
+        "<p>The role to assume (overrides <code>mfa_role_arn</code>). "
+        "Without a role, a session token is requested instead.</p>",
+    ),
+    _string_arg(
+        "serial-number",
+        "<p>The MFA device's ARN (overrides <code>mfa_serial</code>).</p>",
+    ),
+    _string_arg(
+        "source-profile",
+        "<p>The profile whose long-term credentials sign the request "
+        "(overrides <code>mfa_source_profile</code>; default "
+        "<code>default</code>).</p>",
+    ),
+    _string_arg(
+        "duration-seconds",
+        "<p>How long the credentials last: 900-43200 seconds for a role "
+        "(the role's own maximum may be lower), 900-129600 for a session "
+        "token (overrides <code>mfa_duration_seconds</code>).</p>",
+    ),
+    _string_arg(
+        "role-session-name",
+        "<p>The session name recorded in CloudTrail (overrides "
+        "<code>mfa_role_session_name</code>; default: the MFA device's "
+        "name).</p>",
+    ),
+    _string_arg(
+        "external-id",
+        "<p>The external ID the role's trust policy asks for (overrides "
+        "<code>mfa_external_id</code>).</p>",
+    ),
+    _string_arg(
+        "token-code",
+        "<p>The six-digit code shown by the MFA device, instead of "
+        "being asked for it.</p>",
+    ),
+    _string_arg(
+        "target-profile",
+        "<p>The profile to write the credentials to (default: the "
+        "selected profile).</p>",
+    ),
+    {"name": "force", "action": "store_true",
+     "help_text": "<p>Get new credentials even when the stored ones are "
+                  "still valid.</p>"},
+    _string_arg(
+        "min-remaining",
+        "<p>Keep stored credentials, without asking for a code, while "
+        "more than this many seconds are left (overrides "
+        "<code>mfa_min_remaining</code>; default 300, or 900 with "
+        "<code>--credential-process</code>).</p>",
+    ),
+    {"name": "export", "nargs": "?", "const": shells.DEFAULT_SHELL,
+     "choices": list(shells.SHELLS), "cli_type_name": "string",
+     "help_text": "<p>Print to standard output the commands that make "
+                  "the current shell use the credentials (secrets "
+                  "included): for <code>bash</code> (the default), "
+                  "<code>zsh</code>, <code>sh</code>, <code>fish</code> "
+                  "or <code>powershell</code>.</p>"},
+    {"name": "credential-process", "action": "store_true",
+     "help_text": "<p>Print the credentials as the JSON a "
+                  "<code>credential_process</code> setting must return "
+                  "(secrets included); a code is asked for on the "
+                  "controlling terminal.</p>"},
+    {"name": "list", "action": "store_true",
+     "help_text": "<p>List the profiles that can be switched, with their "
+                  "role, source profile and time left.</p>"},
+    {"name": "profiles", "positional_arg": True, "nargs": "*",
+     "cli_type_name": "string", "synopsis": "[<profile> ...]",
+     "help_text": "<p>Profiles to switch with one code per MFA device "
+                  "(instead of <code>--profile</code>): one MFA session "
+                  "is made, and each role is assumed from it.</p>"},
+    {"name": "all", "action": "store_true",
+     "help_text": "<p>Switch every profile whose recipe assumes a role, "
+                  "with one code per MFA device.</p>"},
+    {"name": "save-serial", "action": "store_true",
+     "help_text": "<p>When the MFA device was looked up in IAM, save it "
+                  "in the profile without asking.</p>"},
+]

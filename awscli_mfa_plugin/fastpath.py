@@ -26,7 +26,8 @@ from awscli_mfa_plugin.plan.recipe import (
     resolve_recipe,
     shadowing_key,
 )
-from awscli_mfa_plugin.deliver.stored import from_section
+from awscli_mfa_plugin.deliver.stored import from_section, owner
+from awscli_mfa_plugin.report.sentences import kept_summary
 
 #: Options that take a value and that this module understands.  The global
 #: ``--region`` and ``--endpoint-url`` change nothing about a stored answer.
@@ -208,12 +209,13 @@ def answer(argv, env):
         return False  # the full command refuses such a target
     stored = from_section(sections.get(recipe.target_profile, {}))
     now = env.now()
-    if stored is None or stored.seconds_left(now) <= minimum:
+    if (stored is None or stored.seconds_left(now) <= minimum
+            or not stored.serves(recipe)):
         return False
     # What ``aws mfa-switch`` says when it keeps credentials, word for word.
-    identity = recipe.role_arn or (
-        f"a session token of {recipe.source_profile!r}")
-    env.stderr.write(sessions.kept_summary(
+    identity = stored.describe_owner(
+        owner(recipe.role_arn, recipe.source_profile))
+    env.stderr.write(kept_summary(
         recipe.target_profile, identity, stored, now))
     env.stderr.flush()
     env.stdout.write(stored.process_json() + "\n")

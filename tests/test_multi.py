@@ -8,9 +8,14 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from awscli_mfa_plugin.sts import exchange as multi
-from awscli_mfa_plugin.errors import ExitCode, UsageError
+from awscli_mfa_plugin.deliver.sinks import CredentialsFile, Delivery, credential_values
+from awscli_mfa_plugin.errors import Cancelled, ExitCode, UsageError
+from awscli_mfa_plugin.plan import planner
 from awscli_mfa_plugin.plan.recipe import Recipe
+from awscli_mfa_plugin.report.sentences import switched_lines
+from awscli_mfa_plugin.request.parse import Request
+from awscli_mfa_plugin.sts import calls as sts
+from awscli_mfa_plugin.sts import exchange
 from tests.awsenv import REGION
 
 UTC = datetime.timezone.utc
@@ -157,18 +162,26 @@ class TestThroughTheCli:
         assert "Traceback" not in result.stderr
 
 
-# -- partial failures and several devices: what moto cannot refuse ----------
+# -- the plan and the STS stage: what moto cannot refuse ---------------------
 
 CREDS = {"AccessKeyId": "ASIAEXAMPLEEXAMPLE01", "SecretAccessKey": "s" * 40,
          "SessionToken": "SESSIONTOKENSECRET",
          "Expiration": datetime.datetime(2030, 1, 1, 13, tzinfo=UTC)}
 
 
-def recipe(name, serial=SERIAL, source="default"):
+def recipe(name, serial=SERIAL, source="default", duration=None):
     return Recipe(profile=name, target_profile=name, source_profile=source,
                   serial_number=serial,
                   role_arn=f"arn:aws:iam::222222222222:role/{name}",
-                  role_session_name="alice")
+                  role_session_name="alice", duration_seconds=duration)
+
+
+def plan(recipes, sections=None, **request):
+    return planner.exchanges(
+        [planner.Target(r) for r in recipes],
+        Request(names=tuple(r.profile for r in recipes),
+                selected_profile="default", **request),
+        sections or {}, NOW)
 
 
 class StubbedSts:
@@ -190,19 +203,49 @@ class StubbedSts:
     def creator(self, recipe):
         return lambda service, **kwargs: self.clients.pop(0)
 
+    def done(self):
+        for stubber in self.stubbers:
+            stubber.assert_no_pending_responses()
+
+
+class Codes:
+    """A code source that records which devices it was asked for."""
+
+    def __init__(self, cancel_for=None):
+        self.asked = []
+        self.cancel_for = cancel_for
+
+    def exchange(self, recipe, use):
+        self.asked.append(recipe.serial_number)
+        if recipe.serial_number == self.cancel_for:
+            raise Cancelled()
+        return use("123456")
+
 
 def session_token(stubber):
     stubber.add_response("get_session_token", {"Credentials": CREDS})
 
 
+def role_answer(name):
+    return {"Credentials": CREDS,
+            "AssumedRoleUser": {"AssumedRoleId": "AROA:alice",
+                                "Arn": f"arn:aws:sts::2:assumed-role/{name}/alice"}}
+
+
 def assumed(name):
     def script(stubber):
-        stubber.add_response("assume_role", {
-            "Credentials": CREDS,
-            "AssumedRoleUser": {"AssumedRoleId": "AROA:alice",
-                                "Arn": f"arn:aws:sts::2:assumed-role/{name}/alice"}},
-            {"RoleArn": f"arn:aws:iam::222222222222:role/{name}",
-             "RoleSessionName": "alice", "DurationSeconds": 3600})
+        stubber.add_response("assume_role", role_answer(name), {
+            "RoleArn": f"arn:aws:iam::222222222222:role/{name}",
+            "RoleSessionName": "alice", "DurationSeconds": 3600})
+    return script
+
+
+def assumed_with_code(name, serial=SERIAL):
+    def script(stubber):
+        stubber.add_response("assume_role", role_answer(name), {
+            "RoleArn": f"arn:aws:iam::222222222222:role/{name}",
+            "RoleSessionName": "alice", "SerialNumber": serial,
+            "TokenCode": "123456"})
     return script
 
 
@@ -213,75 +256,89 @@ def denied(stubber):
 
 
 def test_one_refused_role_does_not_stop_the_others():
+    planned = plan([recipe("a"), recipe("b"), recipe("c")])
+    assert len(planned) == 1 and not planned[0].direct
     stubs = StubbedSts(session_token, assumed("a"), denied, assumed("c"))
-    codes = []
-    tools = multi.Tools(stubs.creator, lambda r, use: codes.append(r) or use("123456"))
-    outcome = multi.switch_many([recipe("a"), recipe("b"), recipe("c")],
-                                tools, {}, NOW)
-    assert len(codes) == 1
-    assert [r.profile for r, _ in outcome.switched] == ["a", "c"]
-    assert [r.profile for r, _ in outcome.failed] == ["b"]
+    codes = Codes()
+    outcome = exchange.run(planned, stubs.creator, codes)
+    assert codes.asked == [SERIAL]
+    assert [s.target.name for s in outcome.switched] == ["a", "c"]
+    assert [t.name for t, _ in outcome.failed] == ["b"]
     assert outcome.exit_code() == ExitCode.SERVICE
-    assert set(outcome.sections()) == {"a", "c", "default-mfa-session"}
-    text = multi.summary(outcome, NOW)
+    written = CredentialsFile("unused").sections(Delivery(
+        outcome.switched, tuple(outcome.new_sessions())))
+    assert set(written) == {"a", "c", "default-mfa-session"}
+    text = "\n".join(switched_lines(outcome, NOW, several=True))
     assert "'b' was not switched: " in text and "trust" in text
     assert "s" * 40 not in text and "SESSIONTOKENSECRET" not in text
-    for stubber in stubs.stubbers:
-        stubber.assert_no_pending_responses()
+    stubs.done()
 
 
 def test_one_code_per_device_and_token_code_serves_only_one():
     two_devices = [recipe("a"), recipe("b", serial=SERIAL + "2")]
-    tools = multi.Tools(None, None, token_code_given=True)
     with pytest.raises(UsageError, match="serves one MFA device"):
-        multi.switch_many(two_devices, tools, {}, NOW)
-    stubs = StubbedSts(session_token, assumed("a"), session_token, assumed("b"))
-    asked = []
-    tools = multi.Tools(stubs.creator,
-                        lambda r, use: asked.append(r.serial_number) or use("123456"))
-    outcome = multi.switch_many(two_devices, tools, {}, NOW)
-    assert asked == [SERIAL, SERIAL + "2"]
-    assert not outcome.failed
+        plan(two_devices, token_code="123456")
+    planned = plan(two_devices)
+    # Alone on its device, each role is assumed directly with its code.
+    assert [e.direct for e in planned] == [True, True]
+    stubs = StubbedSts(assumed_with_code("a"),
+                       assumed_with_code("b", SERIAL + "2"))
+    codes = Codes()
+    outcome = exchange.run(planned, stubs.creator, codes)
+    assert codes.asked == [SERIAL, SERIAL + "2"]
+    assert not outcome.failed and not outcome.sessions
+    stubs.done()
+
+
+def kept_sections(expires=NOW + datetime.timedelta(hours=1), **extra):
+    values = dict(credential_values(sts.Credentials(
+        "ASIAEXAMPLEEXAMPLE01", "s", "t", expires)),
+        managed_by="mfa-switch", mfa_session_serial=SERIAL)
+    values.update(extra)
+    return {"default-mfa-session": values}
 
 
 def test_a_kept_session_is_reused_only_for_its_device_and_while_fresh():
-    values = dict(multi.credential_values(multi.sts.Credentials(
-        "ASIAEXAMPLEEXAMPLE01", "s", "t", NOW + datetime.timedelta(hours=1))),
-        managed_by="mfa-switch", mfa_session_serial=SERIAL)
-    kept = {"default-mfa-session": values}
-    assert multi.kept_session(kept, recipe("a"), NOW).reused
-    assert multi.kept_session(kept, recipe("a", serial="other"), NOW) is None
+    kept = kept_sections()
+    assert planner.kept_session(kept, recipe("a"), NOW).reused
+    assert planner.kept_session(kept, recipe("a", serial="other"), NOW) is None
     late = NOW + datetime.timedelta(minutes=56)
-    assert multi.kept_session(kept, recipe("a"), late) is None
-    unmarked = {"default-mfa-session": dict(values, managed_by="someone")}
-    assert multi.kept_session(unmarked, recipe("a"), NOW) is None
+    assert planner.kept_session(kept, recipe("a"), late) is None
+    unmarked = kept_sections(managed_by="someone")
+    assert planner.kept_session(unmarked, recipe("a"), NOW) is None
+
+
+def test_a_kept_session_serves_what_role_chaining_can_give():
+    long = recipe("long", duration=43200)
+    planned = plan([recipe("a"), long], kept_sections())
+    assert [(e.needs_code, [t.name for t in e.targets]) for e in planned] == \
+        [(False, ["a"]), (True, ["long"])]
+    assert planned[1].direct
+    # --force and --token-code both mean: not from the kept session.
+    assert all(e.needs_code for e in plan([recipe("a")], kept_sections(),
+                                          force=True))
+    assert all(e.needs_code for e in plan([recipe("a")], kept_sections(),
+                                          token_code="123456"))
 
 
 def test_a_refused_code_for_one_device_keeps_the_other_devices_roles():
     def wrong_code(stubber):
         stubber.add_client_error(
-            "get_session_token", service_error_code="AccessDenied",
+            "assume_role", service_error_code="AccessDenied",
             http_status_code=403, service_message=(
                 "MultiFactorAuthentication failed with invalid MFA one time "
                 "pass code."))
-    stubs = StubbedSts(session_token, assumed("a"), wrong_code)
-    tools = multi.Tools(stubs.creator, lambda r, use: use("123456"))
-    outcome = multi.switch_many(
-        [recipe("a"), recipe("b", serial=SERIAL + "2")], tools, {}, NOW)
-    assert [r.profile for r, _ in outcome.switched] == ["a"]
-    assert [r.profile for r, _ in outcome.failed] == ["b"]
-    assert set(outcome.sections()) == {"a", "default-mfa-session"}
-    assert "already used" in multi.summary(outcome, NOW)
+    stubs = StubbedSts(assumed_with_code("a"), wrong_code)
+    outcome = exchange.run(
+        plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
+        stubs.creator, Codes())
+    assert [s.target.name for s in outcome.switched] == ["a"]
+    assert [t.name for t, _ in outcome.failed] == ["b"]
+    assert "already used" in "\n".join(switched_lines(outcome, NOW, True))
 
 
 def test_cancelling_at_the_second_device_stops_everything():
-    from awscli_mfa_plugin.errors import Cancelled
-
-    def code(recipe, use):
-        if recipe.serial_number != SERIAL:
-            raise Cancelled()
-        return use("123456")
-    stubs = StubbedSts(session_token, assumed("a"), lambda stubber: None)
+    stubs = StubbedSts(assumed_with_code("a"), lambda stubber: None)
     with pytest.raises(Cancelled):
-        multi.switch_many([recipe("a"), recipe("b", serial=SERIAL + "2")],
-                          multi.Tools(stubs.creator, code), {}, NOW)
+        exchange.run(plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
+                     stubs.creator, Codes(cancel_for=SERIAL + "2"))

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from awscli_mfa_plugin.codes.source import process_code_source
 from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import UsageError
@@ -25,11 +26,26 @@ def credentials(tmp_path):
     return path
 
 
+def keep(credentials, at, minimum, names=("dev",), **request):
+    from awscli_mfa_plugin.deliver import inifile
+    from awscli_mfa_plugin.plan import planner
+    from awscli_mfa_plugin.plan.recipe import Recipe
+    from awscli_mfa_plugin.request.parse import Request
+
+    found = [planner.Target(Recipe(n, n, "default", None)) for n in names]
+    kept, _ = planner.keep(
+        found, Request(names=names, selected_profile="dev",
+                       min_remaining=str(minimum), **request),
+        {}, inifile.read_sections(credentials), None, at)
+    return [item.credentials for item in kept]
+
+
 def test_kept_only_with_more_than_the_minimum_left(credentials):
     at = EXPIRES - datetime.timedelta(seconds=300)
-    assert sessions.reusable(credentials, "dev", at, 300) is None
-    assert sessions.reusable(credentials, "dev", at, 299).access_key_id == "ASIAEXAMPLE"
-    assert sessions.reusable(credentials, "prod", at, 0) is None
+    assert keep(credentials, at, 300) == []
+    assert keep(credentials, at, 299)[0].access_key_id == "ASIAEXAMPLE"
+    assert keep(credentials, at, 0, names=("prod",)) == []
+    assert keep(credentials, at, 0, force=True) == []
 
 
 def test_flag_beats_profile_key_beats_default():
@@ -49,7 +65,7 @@ def env_with_terminal(opened):
 def test_process_mode_without_a_terminal_refuses_with_what_to_do():
     opened = []
     with pytest.raises(UsageError) as error:
-        with sessions.process_code_source(env_with_terminal(opened), object,
+        with process_code_source(env_with_terminal(opened), object,
                                           None, "dev"):
             pass
     assert opened == [1]
@@ -59,7 +75,7 @@ def test_process_mode_without_a_terminal_refuses_with_what_to_do():
 def test_process_mode_with_a_given_code_opens_no_terminal():
     opened = []
     env = env_with_terminal(opened)
-    with sessions.process_code_source(env, object, "123456", "dev") as (got, _):
+    with process_code_source(env, object, "123456", "dev") as (got, _):
         assert got is env
     assert opened == []
 

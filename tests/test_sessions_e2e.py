@@ -34,6 +34,17 @@ def switch(aws, *extra):
     return section(aws, "dev")
 
 
+def other_role(aws, name):
+    """Create another role in the loopback IAM; its ARN."""
+    import boto3
+
+    iam = boto3.client("iam", endpoint_url=aws.endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")[
+        "Role"]["Arn"]
+
+
 def snapshot(path):
     return path.read_bytes(), os.stat(path).st_mtime_ns
 
@@ -116,11 +127,30 @@ class TestStillValid:
         add_managed_section(aws, "dev", past)
         assert switch(aws)["aws_access_key_id"] != "ASIAOLDOLDOLDOLDOLD0"
 
-    def test_a_flag_that_changes_the_recipe_renews(self, aws):
-        switch(aws)
-        result = aws.run("mfa-switch", "--profile", "dev",
-                         "--role-arn", aws.account.role_arn)
+    def test_kept_only_for_the_role_they_were_made_for(self, aws):
+        other = other_role(aws, "ReadOnly")
+        written = switch(aws)
+        assert written["mfa_switch_role_arn"] == aws.account.role_arn
+        # The same role by flag is what is stored: kept, and said so.
+        same = aws.run("mfa-switch", "--profile", "dev",
+                       "--role-arn", aws.account.role_arn)
+        assert same.returncode == 0, same.stderr
+        assert f"keeps its credentials for {aws.account.role_arn}" in same.stderr
+        # Another role by flag needs new credentials: a code.
+        result = aws.run("mfa-switch", "--profile", "dev", "--role-arn", other)
         assert result.returncode != 0 and NO_CODE in result.stderr
+        one_off = switch(aws, "--role-arn", other)
+        assert one_off["mfa_switch_role_arn"] == other
+        # Back to the recipe: the stored credentials are the other role's,
+        # so they are neither kept nor reported as the configured role's.
+        plain = aws.run("mfa-switch", "--profile", "dev")
+        assert plain.returncode != 0 and NO_CODE in plain.stderr
+        assert "keeps" not in plain.stderr
+        listed = aws.run("mfa-switch", "--list")
+        assert listed.returncode == 0, listed.stderr
+        dev_row = next(line for line in listed.stdout.splitlines()
+                       if line.startswith("dev "))
+        assert "ReadOnly" in dev_row and "other role" in dev_row
 
     def test_target_profile_is_where_validity_is_read(self, aws):
         switch(aws, "--target-profile", "dev-session")

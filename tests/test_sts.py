@@ -39,8 +39,9 @@ def test_assume_role_sends_every_recipe_value(stubbed):
     }, {"RoleArn": ROLE_RECIPE.role_arn, "RoleSessionName": "alice",
         "SerialNumber": ROLE_RECIPE.serial_number, "TokenCode": "123456",
         "DurationSeconds": 3600, "ExternalId": "ext"})
-    creds = fetch_credentials(lambda service, **kw: client, ROLE_RECIPE, "123456")
+    creds, response = fetch_credentials(lambda service, **kw: client, ROLE_RECIPE, "123456")
     assert creds.arn.endswith("assumed-role/R/alice")
+    assert response["AssumedRoleUser"]["Arn"] == creds.arn
     assert creds.expiration == EXPIRES
     assert "s" * 40 not in repr(creds)
 

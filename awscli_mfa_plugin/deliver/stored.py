@@ -7,10 +7,20 @@ import configparser
 import dataclasses
 import datetime
 import json
+from typing import Optional
 
 MANAGED_KEY = "managed_by"
 MANAGED_VALUE = "mfa-switch"
 EXPIRATION_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+#: What a section's credentials are for, written beside them, so that a
+#: later run keeps them only for the same role, source and device, and says
+#: truthfully whose they are (after a one-off ``--role-arn``, say).  Not the
+#: recipe's own key names: botocore would act on ``role_arn``, and an
+#: ``mfa_role_arn`` would turn the section into a recipe.
+FOR_ROLE_KEY = "mfa_switch_role_arn"
+FOR_SOURCE_KEY = "mfa_switch_source_profile"
+FOR_SERIAL_KEY = "mfa_switch_serial"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,6 +31,13 @@ class StoredCredentials:
     secret_access_key: str
     session_token: str
     expiration: datetime.datetime
+    #: What the section records its credentials are for (see
+    #: :data:`FOR_ROLE_KEY`); ``recorded`` is False for sections written
+    #: before mfa-switch recorded it.
+    role_arn: Optional[str] = None
+    source_profile: Optional[str] = None
+    serial_number: Optional[str] = None
+    recorded: bool = False
 
     def __repr__(self):
         return (f"StoredCredentials(access_key_id={self.access_key_id!r}, "
@@ -36,6 +53,44 @@ class StoredCredentials:
         return cls(creds.access_key_id, creds.secret_access_key,
                    creds.session_token, creds.expiration)
 
+    def serves(self, recipe):
+        """True when these credentials are what ``recipe`` asks for.
+
+        Same role (or both a session token), same source profile, and the
+        same device when the recipe names one.  A section written before
+        the record existed is taken at its word, as it always was.
+
+        >>> import datetime as dt
+        >>> when = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+        >>> class R:
+        ...     role_arn, source_profile, serial_number = "arn:r", "default", None
+        >>> StoredCredentials("A", "s", "t", when, "arn:r", "default",
+        ...                   "arn:m", True).serves(R)
+        True
+        >>> StoredCredentials("A", "s", "t", when, "arn:other", "default",
+        ...                   "arn:m", True).serves(R)
+        False
+        """
+        if not self.recorded:
+            return True
+        return (self.role_arn == recipe.role_arn
+                and self.source_profile == recipe.source_profile
+                and (recipe.serial_number is None
+                     or self.serial_number == recipe.serial_number))
+
+    def describe_owner(self, fallback):
+        """Whose credentials these are, as the section records it.
+
+        >>> import datetime as dt
+        >>> when = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+        >>> StoredCredentials("A", "s", "t", when, None, "default",
+        ...                   None, True).describe_owner("?")
+        "a session token of 'default'"
+        """
+        if not self.recorded:
+            return fallback
+        return owner(self.role_arn, self.source_profile)
+
     def seconds_left(self, now):
         """Seconds until expiry as seen at ``now`` (negative once expired)."""
         return (self.expiration - now).total_seconds()
@@ -49,6 +104,29 @@ class StoredCredentials:
             "SessionToken": self.session_token,
             "Expiration": format_expiration(self.expiration),
         })
+
+
+def owner(role_arn, source_profile):
+    """Whose credentials a switch makes: the role, or the source's session token.
+
+    >>> owner(None, "default")
+    "a session token of 'default'"
+    """
+    return role_arn or f"a session token of {source_profile!r}"
+
+
+def record_values(recipe):
+    """The keys that record what a section's credentials are for.
+
+    >>> class R:
+    ...     role_arn, source_profile, serial_number = None, "default", "arn:m"
+    >>> record_values(R)
+    {'mfa_switch_source_profile': 'default', 'mfa_switch_serial': 'arn:m'}
+    """
+    values = {FOR_ROLE_KEY: recipe.role_arn,
+              FOR_SOURCE_KEY: recipe.source_profile,
+              FOR_SERIAL_KEY: recipe.serial_number}
+    return {key: value for key, value in values.items() if value}
 
 
 def format_expiration(moment):
@@ -92,7 +170,13 @@ def from_section(section):
         "aws_access_key_id", "aws_secret_access_key", "aws_session_token")]
     if expiration is None or not all(values):
         return None
-    return StoredCredentials(*values, expiration)
+    source = section.get(FOR_SOURCE_KEY)
+    return StoredCredentials(
+        *values, expiration,
+        role_arn=section.get(FOR_ROLE_KEY) or None,
+        source_profile=source or None,
+        serial_number=section.get(FOR_SERIAL_KEY) or None,
+        recorded=bool(source))
 
 
 def read_stored(path, profile):

@@ -15,7 +15,7 @@ from awscli_mfa_plugin.plan.recipe import (
     RECIPE_KEYS,
     is_native_role,
 )
-from awscli_mfa_plugin.plan.keep import describe_left
+from awscli_mfa_plugin.report.sentences import describe_left
 from awscli_mfa_plugin.deliver.stored import read_all_stored
 
 SESSION_TOKEN = "session token"
@@ -82,11 +82,14 @@ def switchable_rows(profiles, stored, native_expiration, now):
             ))
         elif has_recipe(name, config):
             creds = stored.get(name)
+            role = config.get("mfa_role_arn") or None
+            source = config.get("mfa_source_profile") or DEFAULT_SOURCE_PROFILE
             rows.append(Row(
                 profile=name,
-                role=config.get("mfa_role_arn") or SESSION_TOKEN,
-                source=config.get("mfa_source_profile") or DEFAULT_SOURCE_PROFILE,
-                left=_left(creds and creds.expiration, now),
+                role=role or SESSION_TOKEN,
+                source=source,
+                left=_left(creds and creds.expiration, now)
+                + _other(creds, role, source),
             ))
     return rows
 
@@ -101,6 +104,21 @@ def has_recipe(name, config):
     if not any(config.get(key) for key in RECIPE_KEYS):
         return False
     return (config.get("mfa_source_profile") or DEFAULT_SOURCE_PROFILE) != name
+
+
+def _other(creds, role, source):
+    """Say so when the stored credentials are not the recipe's own.
+
+    After a one-off ``--role-arn`` the section holds another role's
+    credentials; the time left is theirs, not the recipe's.
+    """
+    if creds is None or not creds.recorded:
+        return ""
+    if creds.role_arn == role and creds.source_profile == source:
+        return ""
+    if creds.role_arn:
+        return f" (other role: {creds.role_arn})"
+    return f" (other: a session token of {creds.source_profile!r})"
 
 
 def _left(expiration, now):

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin.errors import ConfigError, ServiceError
-from awscli_mfa_plugin.sts.translate import service_error, translate  # noqa: F401
+from awscli_mfa_plugin.sts.translate import translate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,15 +37,18 @@ def fetch_credentials(client_creator, recipe, code):
 
     AssumeRole when the recipe names a role, else GetSessionToken; for the
     latter the identity is looked up with the new credentials so the
-    summary can say who the user now is.
+    summary can say who the user now is.  Returns ``(credentials,
+    response)``: STS's whole AssumeRole answer, which the AWS CLI's cache
+    stores as it is, or ``None`` for a session token.
     """
     client = client_creator("sts")
     if recipe.uses_role:
-        return credentials_of(assume_role(client, recipe, code))
+        response = assume_role(client, recipe, code)
+        return credentials_of(response), response
     creds = get_session_token(client, recipe.serial_number, code,
                               recipe.duration_seconds, recipe)
     return dataclasses.replace(creds, arn=caller_arn(
-        client_creator("sts", **client_keys(creds)), recipe))
+        client_creator("sts", **client_keys(creds)), recipe)), None
 
 
 def assume_role(client, recipe, code=None, duration_seconds=None):

@@ -1,285 +1,162 @@
-"""One code, many roles: one MFA session per device, every role assumed from it.
+"""Run the planned MFA exchanges: codes in, credentials out, roles in parallel.
 
-``aws mfa-switch --all`` (or several profile names) groups the recipes by
-source profile and MFA device.  Each group needs one code, for one
-GetSessionToken; every role of the group is then assumed with those
-session credentials, in parallel, and all sections are written in one
-locked write of the credentials file.
+Each :class:`~awscli_mfa_plugin.plan.planner.Exchange` is one source
+profile and device:
 
-STS caps a role assumed with temporary credentials at one hour (role
-chaining), so a single profile that asks for longer is switched with a
-direct MFA AssumeRole by the command instead.
+* direct (one target, no kept session): the code goes into the target's own
+  AssumeRole or GetSessionToken, so the credentials last as long as the
+  recipe asks;
+* through an MFA session: one code for one GetSessionToken (or a kept
+  session, no code at all), then every role of the group assumed from it
+  in parallel threads.  STS caps such roles at one hour (role chaining).
 
-The MFA session itself is kept in the credentials file, in a managed
-section ``[<source>-mfa-session]``, beside the sections it serves:
-
-* it is written in the same single locked, atomic write as the roles, by
-  the one INI editor, with the same 0600 mode, marker and ``expiration``;
-* ``stored.from_section`` already reads such a section back, so no second
-  cache format (and no second writer) exists;
-* it is an ordinary profile: ``aws --profile default-mfa-session`` works
-  with it, and a glance at the file shows what is kept and until when.
-
-Later switches of a role in its lifetime need no code at all.
+Nothing is written here: :class:`Outcome` says what was obtained, and the
+deliver stage writes it.  A role STS refuses, or a device whose code is
+refused, does not stop the others; cancelling at a prompt stops everything.
 """
 import concurrent.futures
 import dataclasses
-import datetime
-from typing import Callable, Optional, Tuple
+from typing import Any, Optional, Tuple
 
+from awscli_mfa_plugin.errors import Cancelled, ExitCode, MfaSwitchError
+from awscli_mfa_plugin.plan.planner import Session, Target, fits_session
+from awscli_mfa_plugin.plan.recipe import CHAINED_ROLE_MAX
 from awscli_mfa_plugin.sts import calls as sts
-from awscli_mfa_plugin.errors import (
-    Cancelled, ExitCode, MfaSwitchError, UsageError)
-from awscli_mfa_plugin.plan.recipe import CHAINED_ROLE_MAX, Recipe
-from awscli_mfa_plugin.plan.keep import describe_left
-from awscli_mfa_plugin.deliver.stored import format_expiration, from_section
 
-SESSION_SUFFIX = "-mfa-session"
-#: The device a kept session was made with (a source may have several).
-#: Not ``mfa_serial``: that is a recipe key, and would make the section
-#: look like a switchable profile to the listing and to ``--profile``.
-SESSION_SERIAL_KEY = "mfa_session_serial"
-#: A kept session is reused while it has more than this left, so that the
-#: roles assumed from it are not born at the end of its life.
-SESSION_MARGIN = datetime.timedelta(minutes=5)
 #: STS calls in flight at once; each thread has its own client.
 MAX_THREADS = 8
 
 
 @dataclasses.dataclass(frozen=True)
-class Tools:
-    """What the command hands in: how to reach STS, where the code comes from."""
+class Switched:
+    """New credentials for a target."""
 
-    #: ``recipe -> create(service, **kwargs)``, signing with the recipe's
-    #: source profile and bound to the run's region and endpoint.
-    client_creator: Callable
-    #: ``(recipe, use) -> use(code)`` with a code from the run's sources
-    #: (asking again at the prompt when STS rejects it).
-    exchange: Callable
-    #: True when the code came on the command line: it serves one device.
-    token_code_given: bool = False
-    #: False with ``--force``: a kept MFA session is not used either.
-    reuse_sessions: bool = True
-
-
-@dataclasses.dataclass(frozen=True)
-class Session:
-    """An MFA session of one source profile and device."""
-
-    section: str
-    serial_number: str
+    target: Target
     credentials: sts.Credentials
-    reused: bool
+    #: STS's whole AssumeRole answer, for the AWS CLI's cache (native).
+    response: Optional[Any] = None
+    #: True when the role was assumed from an MFA session.
+    chained: bool = False
+
+    @property
+    def capped(self):
+        """True when role chaining gave less time than the recipe asked."""
+        return self.chained and not fits_session(self.target.recipe)
 
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """What a run of several switches did, for the summary and the write."""
+    """What the exchanges of a run obtained, for delivery and the report."""
 
-    sessions: Tuple[Session, ...]
-    switched: Tuple[Tuple[Recipe, sts.Credentials], ...]
-    failed: Tuple[Tuple[Recipe, MfaSwitchError], ...]
-    capped: Tuple[Recipe, ...]
+    sessions: Tuple[Session, ...] = ()
+    switched: Tuple[Switched, ...] = ()
+    failed: Tuple[Tuple[Target, MfaSwitchError], ...] = ()
 
     def exit_code(self):
-        """OK when every profile switched, else the first failure's status."""
+        """OK when every target switched, else the first failure's status."""
         return self.failed[0][1].exit_code if self.failed else ExitCode.OK
 
-    def sections(self):
-        """``{section: values}`` for one ``inifile.store_credentials`` call.
-
-        One session section per source profile: should one source use two
-        devices in a run, the last is kept (its ``mfa_serial`` says which).
-        """
-        out = {}
-        for session in self.sessions:
-            if not session.reused:
-                out[session.section] = dict(
-                    credential_values(session.credentials),
-                    **{SESSION_SERIAL_KEY: session.serial_number})
-        for recipe, creds in self.switched:
-            out[recipe.target_profile] = credential_values(creds)
-        return out
+    def new_sessions(self):
+        """The MFA sessions made in this run (to be kept)."""
+        return [s for s in self.sessions if not s.reused]
 
 
-def credential_values(creds):
-    """The keys written to the credentials file for ``creds``."""
-    return {
-        "aws_access_key_id": creds.access_key_id,
-        "aws_secret_access_key": creds.secret_access_key,
-        "aws_session_token": creds.session_token,
-        "expiration": format_expiration(creds.expiration),
-    }
+def run(planned, client_creator, codes):
+    """Carry out every planned exchange; return the :class:`Outcome`.
 
-
-def session_section(recipe):
-    """The credentials-file section that keeps the MFA session of ``recipe``.
-
-    >>> session_section(Recipe("dev", "dev", "default", "arn:m"))
-    'default-mfa-session'
+    ``client_creator(recipe)`` gives ``create(service, **kwargs)`` signing
+    with the recipe's source profile (its credentials resolved before any
+    code is asked for); ``codes`` is a
+    :class:`~awscli_mfa_plugin.codes.source.CodeSource`.
     """
-    return recipe.source_profile + SESSION_SUFFIX
-
-
-def kept_session(sections, recipe, now):
-    """The still-valid MFA session for the recipe's source and device, or ``None``.
-
-    ``sections`` is the credentials file as ``inifile.read_sections`` gives it.
-    """
-    section = sections.get(session_section(recipe), {})
-    stored = from_section(section)
-    if stored is None or section.get(SESSION_SERIAL_KEY) != recipe.serial_number:
-        return None
-    if stored.expiration - now <= SESSION_MARGIN:
-        return None
-    return Session(
-        section=session_section(recipe),
-        serial_number=recipe.serial_number,
-        credentials=sts.Credentials(
-            stored.access_key_id, stored.secret_access_key,
-            stored.session_token, stored.expiration),
-        reused=True,
-    )
-
-
-def chained_duration(recipe):
-    """The DurationSeconds of a role assumed from an MFA session.
-
-    >>> chained_duration(Recipe("a", "a", "s", "m", "arn:r", 43200))
-    3600
-    >>> chained_duration(Recipe("a", "a", "s", "m", "arn:r", 900))
-    900
-    """
-    return min(recipe.duration_seconds or CHAINED_ROLE_MAX, CHAINED_ROLE_MAX)
-
-
-def groups(recipes):
-    """Recipes grouped by (source profile, MFA device), in their order."""
-    grouped = {}
-    for recipe in recipes:
-        grouped.setdefault(
-            (recipe.source_profile, recipe.serial_number), []).append(recipe)
-    return list(grouped.values())
-
-
-def switch_many(recipes, tools, sections, now):
-    """Switch every recipe with one code per source and device.
-
-    ``sections`` is the credentials file as read before (for kept
-    sessions).  Nothing is written here: the caller writes
-    :meth:`Outcome.sections` in one call.  A role STS refuses, or a device
-    whose session cannot be had, does not stop the others; it is reported
-    in :attr:`Outcome.failed`.  Cancelling at a prompt stops everything.
-    """
-    batches = groups(recipes)
-    kept = {id(batch): kept_session(sections, batch[0], now)
-            if tools.reuse_sessions else None for batch in batches}
-    needing_code = [b for b in batches if kept[id(b)] is None]
-    if tools.token_code_given and len(needing_code) > 1:
-        raise UsageError(
-            "--token-code serves one MFA device, but these profiles use "
-            f"{len(needing_code)} ("
-            + ", ".join(b[0].serial_number for b in needing_code)
-            + "); leave it out to be asked for each code."
-        )
     sessions, switched, failed = [], [], []
-    for batch in batches:
+    for exchange in planned:
         try:
-            # One source session per batch: its credentials are resolved
+            # One source session per group: its credentials are resolved
             # once, before anyone is asked for a code.
-            create = tools.client_creator(batch[0])
-            session = kept[id(batch)] or _new_session(batch, create, tools)
+            create = client_creator(exchange.first)
+            if exchange.direct:
+                switched.append(_direct(exchange.targets[0], create, codes))
+                continue
+            session = exchange.session or _new_session(exchange, create, codes)
         except Cancelled:
             raise  # Ctrl-C means nothing is written, whatever was done
         except MfaSwitchError as error:
             # A wrong code for one device does not undo the others.
-            failed.extend((recipe, error) for recipe in batch)
+            failed.extend((target, error) for target in exchange.targets)
             continue
         sessions.append(session)
-        done, errors = _assume_all(batch, session, create)
+        done, errors = _assume_all(exchange.targets, session, create)
         switched.extend(done)
         failed.extend(errors)
-    capped = tuple(r for r, _ in switched
-                   if r.uses_role and (r.duration_seconds or 0) > CHAINED_ROLE_MAX)
-    return Outcome(tuple(sessions), tuple(switched), tuple(failed), capped)
+    return Outcome(tuple(sessions), tuple(switched), tuple(failed))
 
 
-def _new_session(batch, create, tools):
-    """One code, one GetSessionToken for a group of recipes."""
-    first = batch[0]
+def _direct(target, create, codes):
+    """One code straight into the target's own STS call."""
+    creds, response = codes.exchange(
+        target.recipe,
+        lambda code: sts.fetch_credentials(create, target.recipe, code))
+    return Switched(target, creds, response)
+
+
+def _new_session(exchange, create, codes):
+    """One code, one GetSessionToken for a group of targets."""
+    first = exchange.first
     # A session-token profile in the group says how long the session lasts;
     # otherwise STS's default (12 hours) serves the roles best.
-    duration = max((r.duration_seconds or 0 for r in batch if not r.uses_role),
-                   default=0) or None
+    duration = max((t.recipe.duration_seconds or 0 for t in exchange.targets
+                    if not t.recipe.uses_role), default=0) or None
     client = create("sts")
-    creds = tools.exchange(first, lambda code: sts.get_session_token(
+    creds = codes.exchange(first, lambda code: sts.get_session_token(
         client, first.serial_number, code, duration, first))
-    return Session(session_section(first), first.serial_number, creds, False)
+    return Session(exchange.session_section, first.serial_number, creds, False)
 
 
-def _assume_all(batch, session, create):
-    """Assume every role of ``batch`` from ``session``, in parallel threads.
+def _assume_all(group, session, create):
+    """Assume every role of ``group`` from ``session``, in parallel threads.
 
     Clients are created here, one per call, before the threads start:
     botocore clients may be used from any thread, but the session that
     creates them is not meant to be shared between threads.
     """
     keys = sts.client_keys(session.credentials)
-    jobs = [(recipe, create("sts", **keys)) for recipe in batch]
+    jobs = [(target, create("sts", **keys)) for target in group]
     done, errors = [], []
     with concurrent.futures.ThreadPoolExecutor(
             max_workers=min(MAX_THREADS, len(jobs))) as pool:
-        futures = [pool.submit(_one, recipe, client, session)
-                   for recipe, client in jobs]
-        for (recipe, _), future in zip(jobs, futures):
+        futures = [pool.submit(_one, target, client, session)
+                   for target, client in jobs]
+        for (target, _), future in zip(jobs, futures):
             try:
-                done.append((recipe, future.result()))
+                done.append(future.result())
             except MfaSwitchError as error:
-                errors.append((recipe, error))
+                errors.append((target, error))
     return done, errors
 
 
-def _one(recipe, client, session):
+def _one(target, client, session):
+    recipe = target.recipe
     if not recipe.uses_role:
         # The session itself is what a session-token profile wants.
-        return dataclasses.replace(
-            session.credentials, arn=sts.caller_arn(client, recipe))
+        own = session.credentials
+        creds = sts.Credentials(own.access_key_id, own.secret_access_key,
+                                own.session_token, own.expiration,
+                                arn=sts.caller_arn(client, recipe))
+        return Switched(target, creds)
     response = sts.assume_role(client, recipe,
                                duration_seconds=chained_duration(recipe))
-    return sts.credentials_of(response)
+    return Switched(target, sts.credentials_of(response), response,
+                    chained=True)
 
 
-def summary(outcome, now, credentials_path: Optional[str] = None):
-    """The human summary of a run of several switches, for stderr."""
-    lines = []
-    for session in outcome.sessions:
-        until = _when(session.credentials.expiration, now)
-        if session.reused:
-            lines.append(
-                f"Used the MFA session kept in [{session.section}] (device "
-                f"{session.serial_number}, valid until {until}); no code was "
-                "needed.")
-        else:
-            lines.append(
-                f"Kept the MFA session of device {session.serial_number} in "
-                f"[{session.section}] until {until}.")
-    for recipe, creds in outcome.switched:
-        lines.append(
-            f"Profile {recipe.target_profile!r} now uses {creds.arn} until "
-            f"{_when(creds.expiration, now)}.")
-    if any(recipe.uses_role for recipe, _ in outcome.switched):
-        note = ("Roles assumed from an MFA session last at most one hour "
-                "(STS role chaining).")
-        if outcome.capped:
-            names = ", ".join(repr(r.target_profile) for r in outcome.capped)
-            note += (f" {names} asked for longer: switch such a profile alone "
-                     "(--profile) for a direct MFA AssumeRole.")
-        lines.append(note)
-    for recipe, error in outcome.failed:
-        lines.append(f"Profile {recipe.target_profile!r} was not switched: {error}")
-    return "\n".join(lines) + "\n"
+def chained_duration(recipe):
+    """The DurationSeconds of a role assumed from an MFA session.
 
-
-def _when(expiration, now):
-    left = describe_left((expiration - now).total_seconds())
-    return f"{expiration:%Y-%m-%d %H:%M:%S} UTC ({left} from now)"
+    >>> from awscli_mfa_plugin.plan.recipe import Recipe
+    >>> chained_duration(Recipe("a", "a", "s", "m", "arn:r", 43200))
+    3600
+    >>> chained_duration(Recipe("a", "a", "s", "m", "arn:r", 900))
+    900
+    """
+    return min(recipe.duration_seconds or CHAINED_ROLE_MAX, CHAINED_ROLE_MAX)

@@ -1,0 +1,131 @@
+"""The command line and the environment, read once into a :class:`Request`.
+
+Nothing below this stage sees argparse's namespace or the CLI's session:
+the stages that follow get plain, frozen values.
+"""
+import dataclasses
+import getpass
+import os
+from typing import Optional, Tuple
+
+from awscli_mfa_plugin.errors import UsageError
+from awscli_mfa_plugin.plan.recipe import Overrides
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """What one run of ``aws mfa-switch`` was asked to do."""
+
+    #: Profiles named on the command line (positional), in order, once each.
+    names: Tuple[str, ...]
+    #: The profile the CLI selected: ``--profile``, ``AWS_PROFILE``, else
+    #: ``default``; switched when no name is given.
+    selected_profile: str
+    #: ``--all``: every profile whose recipe assumes a role.
+    every: bool = False
+    overrides: Overrides = Overrides()
+    token_code: Optional[str] = None
+    force: bool = False
+    min_remaining: Optional[str] = None
+    #: ``--export SHELL``: the shell, else ``None``.
+    export: Optional[str] = None
+    credential_process: bool = False
+    list: bool = False
+    save_serial: bool = False
+    #: ``--region`` or ``AWS_REGION``/``AWS_DEFAULT_REGION``, not the config.
+    region: Optional[str] = None
+    endpoint_url: Optional[str] = None
+    verify_ssl: Optional[object] = None
+    config_path: str = ""
+    credentials_path: str = ""
+    #: The folder of the AWS CLI's assume-role cache (native profiles).
+    cache_dir: str = ""
+    #: The login name, the last resort for a session name.
+    user_name: Optional[str] = None
+
+    @property
+    def several(self):
+        """True when more than one profile may be switched in this run."""
+        return self.every or len(self.names) > 1
+
+    @property
+    def prints_credentials(self):
+        """True when stdout receives the credentials (export or process)."""
+        return self.export is not None or self.credential_process
+
+
+def from_parsed(parsed_args, parsed_globals, session, cache_dir):
+    """The :class:`Request` for argparse's namespaces and the CLI's session.
+
+    ``session`` is read for what the CLI resolved: the selected profile,
+    the files' paths and the region given by flag or environment.
+    """
+    request = Request(
+        names=tuple(dict.fromkeys(parsed_args.profiles or ())),
+        selected_profile=session.profile or "default",
+        every=bool(parsed_args.all),
+        overrides=Overrides(
+            role_arn=parsed_args.role_arn,
+            source_profile=parsed_args.source_profile,
+            serial_number=parsed_args.serial_number,
+            duration_seconds=parsed_args.duration_seconds,
+            role_session_name=parsed_args.role_session_name,
+            external_id=parsed_args.external_id,
+            target_profile=parsed_args.target_profile,
+        ),
+        token_code=parsed_args.token_code,
+        force=bool(parsed_args.force),
+        min_remaining=parsed_args.min_remaining,
+        export=parsed_args.export,
+        credential_process=bool(parsed_args.credential_process),
+        list=bool(parsed_args.list),
+        save_serial=bool(parsed_args.save_serial),
+        # The config file's region depends on the profile switched, which
+        # the plan knows; only what overrides every profile is read here.
+        region=session.get_config_variable(
+            "region", methods=("instance", "env")),
+        endpoint_url=parsed_globals.endpoint_url,
+        verify_ssl=parsed_globals.verify_ssl,
+        config_path=os.path.expanduser(
+            session.get_config_variable("config_file")),
+        credentials_path=os.path.expanduser(
+            session.get_config_variable("credentials_file")),
+        cache_dir=cache_dir,
+        user_name=_login_name(),
+    )
+    check(request)
+    return request
+
+
+def check(request):
+    """Refuse combinations that cannot mean anything.
+
+    >>> check(Request(names=("a", "b"), selected_profile="default",
+    ...               export="bash"))
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: --export and --credential-process print one profile's credentials; name a single profile with --profile.
+    """
+    chosen = [flag for flag, on in (
+        ("--list", request.list),
+        ("--export", request.export is not None),
+        ("--credential-process", request.credential_process),
+    ) if on]
+    if len(chosen) > 1:
+        raise UsageError(
+            f"{chosen[0]} and {chosen[1]} cannot be used together; pick one.")
+    if request.several and request.overrides != Overrides():
+        raise UsageError(
+            "Flags such as --role-arn or --target-profile apply to one "
+            "profile; switch several profiles by their recipes only.")
+    if request.several and request.prints_credentials:
+        raise UsageError(
+            "--export and --credential-process print one profile's "
+            "credentials; name a single profile with --profile.")
+
+
+def _login_name():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None

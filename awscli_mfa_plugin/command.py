@@ -13,6 +13,7 @@ from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import pipeline
 from awscli_mfa_plugin.codes.prompt import TerminalPrompter
+from awscli_mfa_plugin.deliver import console
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
@@ -43,7 +44,8 @@ class MfaSwitchCommand(BasicCommand):
         with redacted_logs():
             try:
                 request = from_parsed(parsed_args, parsed_globals,
-                                      self._session, CLI_CACHE_DIR)
+                                      self._session, CLI_CACHE_DIR,
+                                      self._env.environ)
                 return pipeline.run(request, self._tools(request))
             except KeyboardInterrupt:
                 return self._fail(Cancelled())
@@ -61,9 +63,18 @@ class MfaSwitchCommand(BasicCommand):
             codes=CodeSource(self._env, self._prompter, TerminalPrompter,
                              request.token_code, request.credential_process),
             prompter=self._prompter,
+            http_send=console.botocore_send(request.verify_ssl),
+            open_browser=_open_browser,
         )
 
     def _fail(self, error):
         self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
+
+
+def _open_browser(url):
+    # Python's own convention: BROWSER names the program, else the desktop's.
+    import webbrowser
+
+    return webbrowser.open(url)

@@ -13,7 +13,7 @@ sentence and exit status a user sees.
 import dataclasses
 from typing import Any, Callable, Mapping
 
-from awscli_mfa_plugin.deliver import clicache, inifile
+from awscli_mfa_plugin.deliver import clicache, console, inifile, shells
 from awscli_mfa_plugin.deliver.sinks import (
     CliCache, CredentialsFile, Delivery, Stdout)
 from awscli_mfa_plugin.deliver.stored import StoredCredentials
@@ -40,6 +40,10 @@ class Tools:
     codes: Any
     #: Asks a person to choose a device or confirm saving it.
     prompter: Any
+    #: ``send(url) -> (status, body)``: HTTP GET (the console's federation).
+    http_send: Callable = None
+    #: ``open_browser(url) -> bool``: opens a web browser.
+    open_browser: Callable = None
 
 
 def run(request, tools):
@@ -48,9 +52,15 @@ def run(request, tools):
         listing.write_listing(tools.env, tools.profiles,
                               request.credentials_path, request.cache_dir)
         return ExitCode.OK
+    if request.unset:
+        tools.env.stdout.write(shells.unset_script(request.export))
+        tools.env.stdout.flush()
+        return ExitCode.OK
     say = _Say(tools.env)
     now = tools.env.now()
     found = planner.targets(tools.profiles, request)
+    if request.wants_console:
+        console.check_federable(found[0])
     sections = inifile.read_sections(request.credentials_path)
 
     def cached(config, minimum):
@@ -65,7 +75,8 @@ def run(request, tools):
                                          found[0].recipe.profile))
     if not to_switch:
         _deliver(request, tools, dataclasses.replace(
-            delivery, printed=kept[0].credentials if kept else None))
+            delivery, printed=kept[0].credentials if kept else None,
+            target=kept[0].target if kept else None))
         return ExitCode.OK
     # Refuse before anyone is asked for anything; the write checks again
     # under its lock.
@@ -77,11 +88,12 @@ def run(request, tools):
     outcome = exchange.run(planned, tools.client_creator, tools.codes)
     if not request.several and outcome.failed:
         raise outcome.failed[0][1]
-    printed = (StoredCredentials.of(outcome.switched[0].credentials)
-               if not request.several and outcome.switched else None)
+    single = outcome.switched[0] if not request.several else None
     lines = _deliver(request, tools, dataclasses.replace(
         delivery, switched=outcome.switched,
-        sessions=tuple(outcome.new_sessions()), printed=printed))
+        sessions=tuple(outcome.new_sessions()),
+        printed=single and StoredCredentials.of(single.credentials),
+        target=single and single.target))
     for line in sentences.switched_lines(outcome, tools.env.now(),
                                          request.several) + lines:
         say(line)
@@ -90,11 +102,16 @@ def run(request, tools):
 
 def _deliver(request, tools, delivery):
     """Hand ``delivery`` to every sink in order; the sentences they return."""
-    sinks = (
+    sinks = [
         CredentialsFile(request.credentials_path),
         CliCache(request.cache_dir),
         Stdout(tools.env.stdout, request.export, request.credential_process),
-    )
+    ]
+    if request.wants_console and delivery.printed is not None:
+        sinks.append(console.Console(
+            request.environ, tools.http_send,
+            None if request.console_url else tools.open_browser,
+            tools.env.stdout))
     return [line for sink in sinks for line in sink.deliver(delivery)]
 
 

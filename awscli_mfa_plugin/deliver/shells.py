@@ -54,6 +54,24 @@ def export_script(shell, creds, region=None):
     return "".join(line + "\n" for line in lines)
 
 
+#: Every variable :func:`export_script` may set, for ``--export --unset``.
+EXPORTED = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+def unset_script(shell):
+    """The lines for ``shell`` that remove what :func:`export_script` sets.
+
+    ``AWS_PROFILE``, which exporting removed, is not brought back: its
+    old value is not known here.
+
+    >>> print(unset_script("fish").splitlines()[0])
+    set -e -g AWS_ACCESS_KEY_ID
+    """
+    unset, _ = _SYNTAX[shell]
+    return "".join(unset(name) + "\n" for name in EXPORTED)
+
+
 def posix_quote(value):
     """Single-quote for sh, bash and zsh: nothing inside is special.
 

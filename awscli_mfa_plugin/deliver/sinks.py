@@ -8,7 +8,9 @@ wants reported (possibly none):
 * :class:`CliCache` — native role profiles' AssumeRole answers, where the
   AWS CLI looks before it would ask for a code;
 * :class:`Stdout` — the one profile's credentials as shell lines
-  (``--export``) or ``credential_process`` JSON, when asked for.
+  (``--export``) or ``credential_process`` JSON, when asked for;
+* :class:`~awscli_mfa_plugin.deliver.console.Console` — the AWS console
+  signed in with them (``--console``, ``--console-url``).
 
 The pipeline runs them in order; a sink that fails raises the error that
 ends the run.
@@ -31,8 +33,10 @@ class Delivery:
     switched: Tuple = ()
     #: New MFA sessions to keep (:class:`~awscli_mfa_plugin.plan.planner.Session`).
     sessions: Tuple = ()
-    #: The credentials a single-profile run prints, kept or new.
+    #: The credentials a single-profile run prints, kept or new, and the
+    #: :class:`~awscli_mfa_plugin.plan.planner.Target` they are for.
     printed: Optional[StoredCredentials] = None
+    target: Optional[object] = None
     #: The region printed with ``--export`` (the selected profile's).
     region: Optional[str] = None
 

@@ -90,6 +90,14 @@ AWS config file; a code is asked for on the terminal when needed)::
 
     aws mfa-switch --list
 
+**To open the AWS console signed in as the profile's role**::
+
+    aws mfa-switch --profile dev --console
+
+**To forget the credentials in the current shell again**::
+
+    eval "$(aws mfa-switch --export --unset)"
+
 **To switch every role profile with one code**::
 
     aws mfa-switch --all
@@ -180,6 +188,20 @@ ARG_TABLE = [
     {"name": "all", "action": "store_true",
      "help_text": "<p>Switch every profile whose recipe assumes a role, "
                   "with one code per MFA device.</p>"},
+    {"name": "console", "action": "store_true",
+     "help_text": "<p>Open the AWS console in the web browser, signed in as "
+                  "the profile's role (switching first when its credentials "
+                  "are not valid); the browser is the one Python's "
+                  "<code>webbrowser</code> finds (<code>BROWSER</code> "
+                  "overrides it).</p>"},
+    {"name": "console-url", "action": "store_true",
+     "help_text": "<p>Print the one-time console sign-in URL on standard "
+                  "output instead of opening it (it is a credential: it "
+                  "signs in whoever opens it within 15 minutes).</p>"},
+    {"name": "unset", "action": "store_true",
+     "help_text": "<p>With <code>--export</code>: print the lines that "
+                  "remove the variables <code>--export</code> sets, instead "
+                  "of switching.</p>"},
     {"name": "save-serial", "action": "store_true",
      "help_text": "<p>When the MFA device was looked up in IAM, save it "
                   "in the profile without asking.</p>"},

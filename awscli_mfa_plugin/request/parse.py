@@ -6,7 +6,7 @@ the stages that follow get plain, frozen values.
 import dataclasses
 import getpass
 import os
-from typing import Optional, Tuple
+from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin.errors import UsageError
 from awscli_mfa_plugin.plan.recipe import Overrides
@@ -32,6 +32,11 @@ class Request:
     credential_process: bool = False
     list: bool = False
     save_serial: bool = False
+    #: ``--console`` opens the console; ``--console-url`` prints its URL.
+    console: bool = False
+    console_url: bool = False
+    #: ``--export --unset``: only the lines that remove the variables.
+    unset: bool = False
     #: ``--region`` or ``AWS_REGION``/``AWS_DEFAULT_REGION``, not the config.
     region: Optional[str] = None
     endpoint_url: Optional[str] = None
@@ -42,6 +47,8 @@ class Request:
     cache_dir: str = ""
     #: The login name, the last resort for a session name.
     user_name: Optional[str] = None
+    #: The environment variables of the run (federation endpoint override).
+    environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def several(self):
@@ -53,8 +60,13 @@ class Request:
         """True when stdout receives the credentials (export or process)."""
         return self.export is not None or self.credential_process
 
+    @property
+    def wants_console(self):
+        """True with ``--console`` or ``--console-url``."""
+        return self.console or self.console_url
 
-def from_parsed(parsed_args, parsed_globals, session, cache_dir):
+
+def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
     """The :class:`Request` for argparse's namespaces and the CLI's session.
 
     ``session`` is read for what the CLI resolved: the selected profile,
@@ -80,6 +92,9 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir):
         credential_process=bool(parsed_args.credential_process),
         list=bool(parsed_args.list),
         save_serial=bool(parsed_args.save_serial),
+        console=bool(parsed_args.console),
+        console_url=bool(parsed_args.console_url),
+        unset=bool(parsed_args.unset),
         # The config file's region depends on the profile switched, which
         # the plan knows; only what overrides every profile is read here.
         region=session.get_config_variable(
@@ -92,6 +107,7 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir):
             session.get_config_variable("credentials_file")),
         cache_dir=cache_dir,
         user_name=_login_name(),
+        environ=environ,
     )
     check(request)
     return request
@@ -110,10 +126,20 @@ def check(request):
         ("--list", request.list),
         ("--export", request.export is not None),
         ("--credential-process", request.credential_process),
+        ("--console", request.console),
+        ("--console-url", request.console_url),
     ) if on]
     if len(chosen) > 1:
         raise UsageError(
             f"{chosen[0]} and {chosen[1]} cannot be used together; pick one.")
+    if request.unset and request.export is None:
+        raise UsageError(
+            "--unset goes with --export: 'aws mfa-switch --export --unset' "
+            "prints the lines that remove the variables --export sets.")
+    if request.several and request.wants_console:
+        raise UsageError(
+            f"{chosen[0]} signs in as one profile; name a single profile "
+            "with --profile.")
     if request.several and request.overrides != Overrides():
         raise UsageError(
             "Flags such as --role-arn or --target-profile apply to one "

@@ -1,0 +1,172 @@
+"""The AWS console, signed in as a profile: a sink for ``--console`` and ``--console-url``.
+
+The federation endpoint turns a role's temporary credentials into a
+sign-in token (``Action=getSigninToken``); the login URL built from it
+opens the console without a password.  The token works once, for fifteen
+minutes, and the console session it opens lasts as long as the
+credentials do (at most twelve hours).
+
+Only role credentials can be federated this way: the endpoint refuses the
+credentials of GetSessionToken.  aws-vault answers that with
+GetFederationToken signed by the long-term keys, which gives a console
+session that has not passed MFA, so policies that demand MFA deny it;
+mfa-switch says so instead (see :func:`check_federable`).
+
+The request goes through botocore's own HTTP session (its proxies from the
+environment, its CA bundle setting, its timeouts), not a second HTTP stack.
+"""
+import json
+import urllib.parse
+
+from awscli_mfa_plugin.errors import (
+    ConfigError, MfaSwitchError, NetworkError, ServiceError)
+
+#: Overrides the partition's federation endpoint (tests, private partitions).
+FEDERATION_URL_VARIABLE = "MFA_SWITCH_FEDERATION_URL"
+
+#: Federation endpoint and console host per partition.
+PARTITIONS = {
+    "aws": ("https://signin.aws.amazon.com/federation",
+            "console.aws.amazon.com"),
+    "aws-us-gov": ("https://signin.amazonaws-us-gov.com/federation",
+                   "console.amazonaws-us-gov.com"),
+    "aws-cn": ("https://signin.amazonaws.cn/federation",
+               "console.amazonaws.cn"),
+}
+
+#: Seconds to connect to, and to wait for, the federation endpoint.
+TIMEOUTS = (10, 20)
+
+ISSUER = "aws-mfa-switch"
+
+
+def partition_of(arn):
+    """The partition an ARN names.
+
+    >>> partition_of("arn:aws-us-gov:iam::1:role/R")
+    'aws-us-gov'
+    >>> partition_of("arn:aws:iam::1:role/R")
+    'aws'
+    """
+    parts = (arn or "").split(":")
+    return parts[1] if len(parts) > 1 and parts[1] else "aws"
+
+
+def check_federable(target):
+    """Refuse, before any code is asked for, a profile the console cannot take."""
+    recipe = target.recipe
+    if not recipe.uses_role:
+        raise ConfigError(
+            f"The profile {target.name!r} gets a session token "
+            "(GetSessionToken), which the AWS console's federation endpoint "
+            "does not accept; sign in as a role instead: add mfa_role_arn to "
+            "the profile, or pass --role-arn.")
+    if partition_of(recipe.role_arn) not in PARTITIONS:
+        raise ConfigError(
+            f"The role {recipe.role_arn} is in the partition "
+            f"{partition_of(recipe.role_arn)!r}, whose console mfa-switch "
+            f"does not know; set {FEDERATION_URL_VARIABLE} to its federation "
+            "endpoint.")
+
+
+def destination(partition, region):
+    """The console page to land on.
+
+    >>> destination("aws", "eu-west-1")
+    'https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1'
+    >>> destination("aws-cn", None)
+    'https://console.amazonaws.cn/console/home'
+    """
+    host = PARTITIONS.get(partition, PARTITIONS["aws"])[1]
+    if not region:
+        return f"https://{host}/console/home"
+    return (f"https://{region}.{host}/console/home?"
+            + urllib.parse.urlencode({"region": region}))
+
+
+def signin_url(creds, role_arn, region, environ, send):
+    """The one-time login URL for ``creds`` (a role's temporary credentials).
+
+    ``send(url)`` performs the GET and returns ``(status, body_bytes)``.
+    """
+    partition = partition_of(role_arn)
+    endpoint = (environ.get(FEDERATION_URL_VARIABLE)
+                or PARTITIONS.get(partition, PARTITIONS["aws"])[0])
+    session = json.dumps({
+        "sessionId": creds.access_key_id,
+        "sessionKey": creds.secret_access_key,
+        "sessionToken": creds.session_token,
+    })
+    query = urllib.parse.urlencode(
+        {"Action": "getSigninToken", "Session": session})
+    status, body = send(f"{endpoint}?{query}")
+    if status != 200:
+        raise ServiceError(
+            f"The AWS console's federation endpoint refused the credentials "
+            f"of {role_arn} (HTTP {status}); they may have expired: switch "
+            "again with --force.")
+    try:
+        token = json.loads(body.decode("utf-8"))["SigninToken"]
+        if not isinstance(token, str) or not token:
+            raise ValueError
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ServiceError(
+            "The AWS console's federation endpoint answered without a "
+            f"sign-in token ({endpoint}); nothing was opened.") from None
+    return f"{endpoint}?" + urllib.parse.urlencode({
+        "Action": "login",
+        "Issuer": ISSUER,
+        "Destination": destination(partition, region),
+        "SigninToken": token,
+    })
+
+
+def botocore_send(verify=None):
+    """``send(url)`` through botocore's HTTP session."""
+    from botocore.awsrequest import AWSRequest
+    from botocore.exceptions import HTTPClientError
+    from botocore.httpsession import URLLib3Session
+    from botocore.utils import get_environ_proxies
+
+    def send(url):
+        http = URLLib3Session(
+            verify=True if verify is None else verify,
+            proxies=get_environ_proxies(url), timeout=TIMEOUTS)
+        try:
+            response = http.send(AWSRequest(method="GET", url=url).prepare())
+        except HTTPClientError as error:
+            host = urllib.parse.urlsplit(url).netloc
+            raise NetworkError(
+                f"Could not reach the AWS console's federation endpoint "
+                f"({host}): {type(error).__name__}; check your network or "
+                f"{FEDERATION_URL_VARIABLE}.") from None
+        return response.status_code, response.content
+
+    return send
+
+
+class Console:
+    """Opens (or prints) the console sign-in URL of a single-profile run."""
+
+    def __init__(self, environ, send, opener=None, stdout=None):
+        #: ``opener(url) -> bool`` opens a browser; ``None`` prints the URL.
+        self.environ = environ
+        self.send = send
+        self.opener = opener
+        self.stdout = stdout
+
+    def deliver(self, delivery):
+        creds, target = delivery.printed, delivery.target
+        url = signin_url(creds, target.recipe.role_arn, delivery.region,
+                         self.environ, self.send)
+        if self.opener is None:
+            self.stdout.write(url + "\n")
+            self.stdout.flush()
+            return []
+        if not self.opener(url):
+            raise MfaSwitchError(
+                f"No web browser could be started for the console of "
+                f"{target.name!r}; set BROWSER, or print the link with "
+                "--console-url.")
+        return [f"Opened the AWS console as {target.recipe.role_arn} in "
+                "your web browser."]

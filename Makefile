@@ -7,11 +7,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
+# pip's own output (and setuptools' banner about editable installs) goes to
+# $(VENV)/install.log, shown only if installing fails; a line per step says
+# what is happening meanwhile.
 $(STAMP): setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "[1/3] Creating a virtualenv in $(VENV) (first run only)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "[2/3] Updating pip"
+	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 \
+	    || { cat $(VENV)/install.log; echo "Updating pip failed (log above)."; exit 1; }
+	@echo "[3/3] Installing awscli-mfa-plugin with the AWS CLI, moto and the test tools (about a minute)"
+	@$(BIN)/python -m pip install -e '.[test]' >> $(VENV)/install.log 2>&1 \
+	    || { cat $(VENV)/install.log; echo "Installing failed (log above)."; exit 1; }
+	@touch $(STAMP)
+	@echo "Ready: $$($(BIN)/aws --version 2>&1)"
 
 demo: $(STAMP)
 	$(BIN)/python demo/run_demo.py

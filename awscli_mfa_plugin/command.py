@@ -45,7 +45,7 @@ from awscli_mfa_plugin.recipe import (
     shadowing_key,
     switchable_profiles,
 )
-from awscli_mfa_plugin.redaction import redact, redacted_logs
+from awscli_mfa_plugin.redaction import redact, redacted_logs, unrecorded
 from awscli_mfa_plugin.stored import StoredCredentials
 from awscli_mfa_plugin.sts import fetch_credentials, source_credentials
 from awscli_mfa_plugin.translate import translate
@@ -245,7 +245,7 @@ class MfaSwitchCommand(BasicCommand):
     def _run_main(self, parsed_args, parsed_globals):
         # The one place errors become a sentence and an exit status; botocore's
         # own exceptions are translated so the CLI's handler never sees them.
-        with redacted_logs():
+        with redacted_logs(), unrecorded():
             try:
                 _check_modes(parsed_args)
                 if parsed_args.list:

@@ -10,6 +10,7 @@ import datetime
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from awscli_mfa_plugin import redaction
 from awscli_mfa_plugin.errors import ConfigError, ServiceError
 from awscli_mfa_plugin.translate import service_error, translate  # noqa: F401
 
@@ -119,6 +120,8 @@ def list_mfa_devices(iam_client, user_name):
 
 def client_keys(creds):
     """``create_client`` keyword arguments that sign with ``creds``."""
+    # Whatever signs a request shows up in the logged headers.
+    redaction.remember(creds.secret_access_key, creds.session_token)
     return {
         "aws_access_key_id": creds.access_key_id,
         "aws_secret_access_key": creds.secret_access_key,
@@ -127,6 +130,8 @@ def client_keys(creds):
 
 
 def _credentials(data, arn):
+    # Known secrets are redacted wherever a log shows them from now on.
+    redaction.remember(data.get("SecretAccessKey"), data.get("SessionToken"))
     expiration = data["Expiration"]
     if expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=datetime.timezone.utc)
@@ -165,4 +170,6 @@ def source_credentials(session, recipe):
             "add its long-term access keys (aws configure --profile "
             f"{recipe.source_profile}) or sign in to it."
         )
+    frozen = credentials.get_frozen_credentials()
+    redaction.remember(frozen.secret_key, frozen.token)
     return credentials

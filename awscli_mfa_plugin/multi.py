@@ -188,7 +188,8 @@ def switch_many(recipes, tools, sections, now):
             # One source session per batch: its credentials are resolved
             # once, before anyone is asked for a code.
             create = tools.client_creator(batch[0])
-            session = kept[id(batch)] or _new_session(batch, create, tools)
+            session = kept[id(batch)] or _new_session(batch, create, tools,
+                                                      now)
         except Cancelled:
             raise  # Ctrl-C means nothing is written, whatever was done
         except MfaSwitchError as error:
@@ -196,7 +197,7 @@ def switch_many(recipes, tools, sections, now):
             failed.extend((recipe, error) for recipe in batch)
             continue
         sessions.append(session)
-        done, errors = _assume_all(batch, session, create)
+        done, errors = _assume_all(batch, session, create, now)
         switched.extend(done)
         failed.extend(errors)
     capped = tuple(r for r, _ in switched
@@ -204,7 +205,7 @@ def switch_many(recipes, tools, sections, now):
     return Outcome(tuple(sessions), tuple(switched), tuple(failed), capped)
 
 
-def _new_session(batch, create, tools):
+def _new_session(batch, create, tools, now):
     """One code, one GetSessionToken for a group of recipes."""
     first = batch[0]
     # A session-token profile in the group says how long the session lasts;
@@ -213,11 +214,11 @@ def _new_session(batch, create, tools):
                    default=0) or None
     client = create("sts")
     creds = tools.exchange(first, lambda code: sts.get_session_token(
-        client, first.serial_number, code, duration, first))
+        client, first.serial_number, code, duration, first, now=now))
     return Session(session_section(first), first.serial_number, creds, False)
 
 
-def _assume_all(batch, session, create):
+def _assume_all(batch, session, create, now):
     """Assume every role of ``batch`` from ``session``, in parallel threads.
 
     Clients are created here, one per call, before the threads start:
@@ -229,7 +230,7 @@ def _assume_all(batch, session, create):
     done, errors = [], []
     with concurrent.futures.ThreadPoolExecutor(
             max_workers=min(MAX_THREADS, len(jobs))) as pool:
-        futures = [pool.submit(_one, recipe, client, session)
+        futures = [pool.submit(_one, recipe, client, session, now)
                    for recipe, client in jobs]
         for (recipe, _), future in zip(jobs, futures):
             try:
@@ -239,14 +240,15 @@ def _assume_all(batch, session, create):
     return done, errors
 
 
-def _one(recipe, client, session):
+def _one(recipe, client, session, now):
     if not recipe.uses_role:
         # The session itself is what a session-token profile wants.
         return dataclasses.replace(
             session.credentials, arn=sts.caller_arn(client, recipe))
     response = sts.assume_role(client, recipe,
-                               duration_seconds=chained_duration(recipe))
-    return sts.credentials_of(response)
+                               duration_seconds=chained_duration(recipe),
+                               now=now)
+    return sts.credentials_of(response, now)
 
 
 def summary(outcome, now, credentials_path: Optional[str] = None):

@@ -7,7 +7,11 @@ already loaded instead of loading it again: the parsed config and
 credentials files (a credentials file with thousands of profiles takes
 longer to parse than the STS call takes) and the data loader that caches
 service models and endpoint data.
+
+Its clients hand an unreadable timestamp over as the text it was, for
+:mod:`awscli_mfa_plugin.sts` to refuse in a sentence.
 """
+from botocore.utils import parse_timestamp
 
 
 def for_profile(cli_session, profile):
@@ -25,4 +29,18 @@ def for_profile(cli_session, profile):
     session._config = cli_session.full_config
     session.register_component(
         "data_loader", cli_session.get_component("data_loader"))
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=_timestamp_or_text)
     return session
+
+
+def _timestamp_or_text(value):
+    """botocore's timestamp, or the text itself when it is none.
+
+    botocore's own parser raises ``ValueError`` out of the client call,
+    where it cannot be told apart from any other fault.
+    """
+    try:
+        return parse_timestamp(value)
+    except (ValueError, OverflowError, OSError):
+        return value

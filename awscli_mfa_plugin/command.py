@@ -486,9 +486,8 @@ class MfaSwitchCommand(BasicCommand):
         CLI's session is bound to the selected profile, whose credentials
         are the very ones being replaced.
         """
+        # Its clients take --cli-read-timeout and the like from the CLI's.
         source = sourcesession.for_profile(self._session, recipe.source_profile)
-        # --cli-read-timeout, --cli-connect-timeout and the like live there.
-        source.set_default_client_config(self._session.get_default_client_config())
         source_credentials(source, recipe)  # before the prompt, not after
         # The selected profile's region as botocore would pick it, then the
         # source's; STS's global endpoint lives in us-east-1.

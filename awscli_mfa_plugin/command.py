@@ -17,7 +17,8 @@ from awscli_mfa_plugin.deliver import console
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
-from awscli_mfa_plugin.report.redaction import redact, redacted_logs
+from awscli_mfa_plugin.report.redaction import (
+    redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments
 from awscli_mfa_plugin.request.parse import from_parsed
 from awscli_mfa_plugin.sts.sourcesession import client_creator
@@ -41,7 +42,8 @@ class MfaSwitchCommand(BasicCommand):
     def _run_main(self, parsed_args, parsed_globals):
         # The one place errors become a sentence and an exit status; botocore's
         # own exceptions are translated so the CLI's handler never sees them.
-        with redacted_logs():
+        # unrecorded(): keep the STS answers out of the CLI's history database.
+        with redacted_logs(), unrecorded():
             try:
                 request = from_parsed(parsed_args, parsed_globals,
                                       self._session, CLI_CACHE_DIR,

@@ -86,6 +86,10 @@ class InvalidCodeError(ServiceError):
     """STS rejected the one-time code (wrong, or already used)."""
 
 
+class BadAnswerError(MfaSwitchError):
+    """STS answered, but with something that cannot be stored or believed."""
+
+
 class NetworkError(MfaSwitchError):
     """The endpoint could not be reached or did not answer in time."""
 

@@ -85,7 +85,8 @@ def run(request, tools):
     planned = planner.exchanges(to_switch, request, sections, now)
     _check_writable(request, sections, (), planned)
 
-    outcome = exchange.run(planned, tools.client_creator, tools.codes)
+    outcome = exchange.run(planned, tools.client_creator, tools.codes,
+                           tools.env.now())
     if not request.several and outcome.failed:
         raise outcome.failed[0][1]
     single = outcome.switched[0] if not request.several else None

@@ -3,7 +3,9 @@
 It answers every request with the next (HTTP status, XML body) of a script,
 repeating the last one, and records the form fields of each request. The
 bodies have STS's real shapes: ``ErrorResponse`` for refusals (codes and
-messages as STS sends them) and ``AssumeRoleResponse`` for a success.
+messages as STS sends them) and ``AssumeRoleResponse``,
+``GetSessionTokenResponse`` and ``GetCallerIdentityResponse`` for successes,
+which tests may craft (odd secrets, a missing element, any expiration).
 """
 import datetime
 import http.server
@@ -71,34 +73,90 @@ def error_response(status, code, message):
     return status, body
 
 
-def assume_role_response(arn, access_key_id="ASIAFAKESTSEXAMPLE01",
-                         secret="fakeSecretFromTheLocalSts0000000000000000",
-                         token="FakeSessionTokenFromTheLocalSts//////==",
-                         lifetime=3600):
-    """STS's ``AssumeRoleResponse`` for a success."""
-    expiration = (datetime.datetime.now(datetime.timezone.utc)
-                  + datetime.timedelta(seconds=lifetime))
-    role_id = "AROAFAKESTSEXAMPLE01:" + arn.rsplit("/", 1)[-1]
-    body = (
-        f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n'
-        "  <AssumeRoleResult>\n"
-        "    <AssumedRoleUser>\n"
-        f"      <AssumedRoleId>{role_id}</AssumedRoleId>\n"
-        f"      <Arn>{escape(arn)}</Arn>\n"
-        "    </AssumedRoleUser>\n"
-        "    <Credentials>\n"
-        f"      <AccessKeyId>{access_key_id}</AccessKeyId>\n"
-        f"      <SecretAccessKey>{secret}</SecretAccessKey>\n"
-        f"      <SessionToken>{token}</SessionToken>\n"
-        f"      <Expiration>{expiration:%Y-%m-%dT%H:%M:%SZ}</Expiration>\n"
-        "    </Credentials>\n"
-        "  </AssumeRoleResult>\n"
+#: Leave an element out of a crafted answer (see :func:`credentials_xml`).
+OMIT = object()
+
+
+def expiration_in(lifetime):
+    """STS's spelling of the moment ``lifetime`` seconds from now."""
+    moment = (datetime.datetime.now(datetime.timezone.utc)
+              + datetime.timedelta(seconds=lifetime))
+    return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _element(name, value, indent):
+    """``<name>value</name>`` with the text XML-escaped, as STS sends it."""
+    if value is OMIT:
+        return ""
+    return f"{indent}<{name}>{escape(value)}</{name}>\n"
+
+
+def credentials_xml(access_key_id="ASIAFAKESTSEXAMPLE01",
+                    secret="fakeSecretFromTheLocalSts0000000000000000",
+                    token="FakeSessionTokenFromTheLocalSts//////==",
+                    expiration=None, lifetime=3600, indent="    "):
+    """The ``<Credentials>`` element of a success; any field may be :data:`OMIT`.
+
+    ``expiration`` is the text sent as it is (crafted answers); without it,
+    ``lifetime`` seconds from now.
+    """
+    if expiration is None:
+        expiration = expiration_in(lifetime)
+    inner = indent + "  "
+    return (
+        f"{indent}<Credentials>\n"
+        + _element("AccessKeyId", access_key_id, inner)
+        + _element("SecretAccessKey", secret, inner)
+        + _element("SessionToken", token, inner)
+        + _element("Expiration", expiration, inner)
+        + f"{indent}</Credentials>\n"
+    )
+
+
+def _success(action, result):
+    return 200, (
+        f'<{action}Response xmlns="{NAMESPACE}">\n'
+        f"  <{action}Result>\n"
+        f"{result}"
+        f"  </{action}Result>\n"
         "  <ResponseMetadata>\n"
         f"    <RequestId>{uuid.uuid4()}</RequestId>\n"
         "  </ResponseMetadata>\n"
-        "</AssumeRoleResponse>\n"
+        f"</{action}Response>\n"
     )
-    return 200, body
+
+
+def assume_role_response(arn, credentials=True, assumed_role_user=True,
+                         **fields):
+    """STS's ``AssumeRoleResponse`` for a success.
+
+    ``fields`` go to :func:`credentials_xml`; ``credentials=False`` or
+    ``assumed_role_user=False`` leave those parts out (crafted answers).
+    """
+    role_id = "AROAFAKESTSEXAMPLE01:" + arn.rsplit("/", 1)[-1]
+    user = (
+        "    <AssumedRoleUser>\n"
+        f"      <AssumedRoleId>{escape(role_id)}</AssumedRoleId>\n"
+        f"      <Arn>{escape(arn)}</Arn>\n"
+        "    </AssumedRoleUser>\n"
+    ) if assumed_role_user else ""
+    creds = credentials_xml(**fields) if credentials else ""
+    return _success("AssumeRole", user + creds)
+
+
+def session_token_response(credentials=True, **fields):
+    """STS's ``GetSessionTokenResponse`` for a success (see :func:`credentials_xml`)."""
+    return _success("GetSessionToken",
+                    credentials_xml(**fields) if credentials else "")
+
+
+def caller_identity_response(arn="arn:aws:iam::123456789012:user/alice"):
+    """STS's ``GetCallerIdentityResponse``; ``arn`` may be :data:`OMIT`."""
+    return _success("GetCallerIdentity", (
+        _element("Arn", arn, "    ")
+        + "    <UserId>AIDAFAKESTSEXAMPLE01</UserId>\n"
+        "    <Account>123456789012</Account>\n"
+    ))
 
 
 class FakeSts:
@@ -170,18 +228,43 @@ def closed_port_url():
 
 
 class SilentEndpoint:
-    """A loopback socket that accepts connections and never answers."""
+    """A loopback socket that accepts connections and never answers.
+
+    ``connections`` counts the connections made to it, so a test can see
+    how often a client tried.
+    """
 
     def __init__(self):
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
-        # The kernel completes the handshake for queued connections; nobody
-        # ever reads the request or writes a reply.
         self._sock.listen(16)
+        self._held = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        # Accepted connections are held open, unread and unanswered.
+        while True:
+            try:
+                connection, _ = self._sock.accept()
+            except OSError:  # closed
+                return
+            self._held.append(connection)
+
+    @property
+    def connections(self):
+        return len(self._held)
 
     @property
     def url(self):
         return "http://127.0.0.1:{}".format(self._sock.getsockname()[1])
 
     def close(self):
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._sock.close()
+        self._thread.join(timeout=5)
+        for connection in self._held:
+            connection.close()

@@ -115,3 +115,52 @@ class TestThroughTheCli:
         assert result.stderr.count("\n") == 1
         assert "exit status 2" in result.stderr
         assert aws.credentials.read_bytes() == before
+
+
+class TestBackgroundChildren:
+    """A command may leave a child running that holds its standard output."""
+
+    @pytest.fixture
+    def pidfile(self, tmp_path):
+        path = tmp_path / "background.pid"
+        yield path
+        if path.exists():  # the background child must not outlive the test
+            import os
+            import signal
+
+            try:
+                os.kill(int(path.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+
+    def lingering(self, code, pidfile):
+        """``sh -c`` that prints the code and leaves ``sleep`` holding stdout."""
+        return ("sh -c " + shlex.quote(
+            f"echo {code}; sleep 300 2>/dev/null & echo $! > {pidfile}"))
+
+    def test_the_code_is_taken_without_waiting_for_the_child(self, tmp_path, pidfile):
+        import time
+
+        started = time.monotonic()
+        assert run_code_process(self.lingering("123456", pidfile), env()) == "123456"
+        assert time.monotonic() - started < 10
+        assert pidfile.exists()
+
+    def test_through_the_cli(self, offline_aws, fake_sts, pidfile):
+        import time
+
+        from tests import fakests
+
+        aws = offline_aws
+        fake_sts.answer(fakests.session_token_response(),
+                        fakests.caller_identity_response())
+        with open(aws.config, "a") as config:  # into [profile session]
+            config.write(f"mfa_process = {self.lingering('918273', pidfile)}\n")
+        started = time.monotonic()
+        # The old way waited for the end of the output: 60 s, then "no code".
+        result = aws.run("mfa-switch", "--profile", "session", input="",
+                         timeout=40)
+        assert result.returncode == 0, result.stderr
+        assert time.monotonic() - started < 20
+        assert "now uses" in result.stderr
+        assert fake_sts.requests[0]["TokenCode"] == "918273"

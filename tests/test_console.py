@@ -203,3 +203,19 @@ def test_unset_removes_what_export_set(aws, shell):
     exported, removed = out[:len(names)], out[len(names):]
     assert all(line != f"{n}=" for line, n in zip(exported, names))
     assert removed == [f"{n}=" for n in names]
+
+
+def test_debug_output_holds_neither_the_secrets_nor_the_signin_token(
+        aws, federation):
+    first = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
+    assert first.returncode == 0, first.stderr
+    # Kept credentials: read from the file, never seen by the STS stage.
+    result = run(aws, federation, "--console-url", "--debug")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "getSigninToken" in result.stderr  # the request was logged
+    dev = section(aws, "dev")
+    for secret in (dev["aws_secret_access_key"], dev["aws_session_token"]):
+        for form in (secret, urllib.parse.quote_plus(secret),
+                     urllib.parse.quote(secret, safe="")):
+            assert form not in result.stderr
+    assert TOKEN not in result.stderr

@@ -54,6 +54,12 @@ def recipe(name, **keys):
     return "\n" + "\n".join(lines) + "\n"
 
 
+def answered(**crafted):
+    """A successful AssumeRole answer with crafted parts (tests/fakests.py)."""
+    return fakests.assume_role_response(
+        "arn:aws:sts::123456789012:assumed-role/AccessToTestDev/alice", **crafted)
+
+
 ONE_TRY = (("AWS_MAX_ATTEMPTS", "1"),)
 TEMPORARY_SOURCE = (
     "\n[tempsrc]\naws_access_key_id = ASIATEMPORARYEXAMPLE\n"
@@ -101,6 +107,15 @@ CASES = [
          "could not be obtained from custom-process", CONFIG,
          config=recipe("viaproc", mfa_serial=SERIAL, mfa_source_profile="proc")
          + recipe("proc", credential_process="false")),
+    Case("source-process-not-found",
+         ("mfa-switch", "--profile", "viamissing", "--token-code", "123456"),
+         "The credentials of the source profile 'missingproc' could not be "
+         "obtained from custom-process; run that profile's credential source "
+         "by hand to see why.", CONFIG,
+         config=recipe("viamissing", mfa_serial=SERIAL,
+                       mfa_source_profile="missingproc")
+         + recipe("missingproc",
+                  credential_process="/nonexistent/bin/credential-helper --json")),
     Case("target-holds-long-term-keys", dev("--token-code", "123456", "--target-profile", "keep"),
          "holds credentials that mfa-switch did not write", CONFIG,
          credentials="\n[keep]\naws_access_key_id = AKIAKEEPEXAMPLE00000\n"
@@ -225,6 +240,57 @@ CASES = [
     Case("source-secret-wrong", code("123456"),
          "STS says the secret key of the source profile 'default' does not belong to "
          "its access key", SERVICE, sts=fakests.BAD_SIGNATURE, calls=1),
+    # -- STS answers that cannot be used: checked whole before any write -----
+    Case("answer-expires-in-year-9999", code("123456"),
+         "STS answered with credentials that expire at 9999-12-31T23:59:59Z, "
+         "further ahead than the 36 hours STS grants at most; nothing was "
+         "written: check this computer's clock.", FAILURE,
+         sts=answered(expiration="9999-12-31T23:59:59Z"), calls=1,
+         env=(("TZ", "JST-9"),)),
+    Case("answer-expiration-overflows-utc", code("123456"),
+         "STS answered with an Expiration out of range "
+         "('9999-12-31T23:59:59-05:00'); nothing was written.", FAILURE,
+         sts=answered(expiration="9999-12-31T23:59:59-05:00"), calls=1),
+    Case("answer-expired-already", code("123456"),
+         "STS answered with credentials that had already expired (at "
+         "2001-02-03T04:05:06Z); nothing was written: check this computer's "
+         "clock.", FAILURE,
+         sts=answered(expiration="2001-02-03T04:05:06Z"), calls=1),
+    Case("answer-expires-in-year-1", code("123456"),
+         "STS answered with credentials that had already expired (at "
+         "0001-01-01T00:00:00Z)", FAILURE,
+         sts=answered(expiration="0001-01-01T00:00:00Z"), calls=1,
+         env=(("TZ", "EST5"),)),
+    Case("answer-expiration-not-a-date", code("123456"),
+         "STS answered with an Expiration that is not a date ('soon'); nothing "
+         "was written.", FAILURE, sts=answered(expiration="soon"), calls=1),
+    Case("answer-without-expiration", code("123456"),
+         "STS answered with credentials that lack Expiration; nothing was "
+         "written.", FAILURE, sts=answered(expiration=fakests.OMIT), calls=1),
+    Case("answer-without-credentials", code("123456"),
+         "STS answered with no Credentials; nothing was written.", FAILURE,
+         sts=answered(credentials=False), calls=1),
+    Case("answer-without-access-key-id", code("123456"),
+         "STS answered with credentials that lack AccessKeyId; nothing was "
+         "written.", FAILURE, sts=answered(access_key_id=fakests.OMIT), calls=1),
+    Case("answer-without-secret-key", code("123456"),
+         "STS answered with credentials that lack SecretAccessKey; nothing was "
+         "written.", FAILURE, sts=answered(secret=fakests.OMIT), calls=1),
+    Case("answer-without-session-token",
+         ("mfa-switch", "--profile", "session", "--token-code", "123456"),
+         "STS answered with credentials that lack SessionToken; nothing was "
+         "written.", FAILURE,
+         sts=fakests.session_token_response(token=fakests.OMIT), calls=1),
+    Case("answer-without-assumed-role-user", code("123456"),
+         "STS answered with no AssumedRoleUser (whose role the credentials "
+         "are); nothing was written.", FAILURE,
+         sts=answered(assumed_role_user=False), calls=1),
+    Case("answer-secret-with-a-line-break", code("123456"),
+         "STS answered with a SecretAccessKey that cannot be stored (empty, or "
+         "with a line break, a control character or a blank at either end); "
+         "nothing was written.", FAILURE,
+         sts=answered(secret="first\n[default]\naws_access_key_id = AKIA"),
+         calls=1),
 ]
 
 

@@ -260,7 +260,7 @@ def test_one_refused_role_does_not_stop_the_others():
     assert len(planned) == 1 and not planned[0].direct
     stubs = StubbedSts(session_token, assumed("a"), denied, assumed("c"))
     codes = Codes()
-    outcome = exchange.run(planned, stubs.creator, codes)
+    outcome = exchange.run(planned, stubs.creator, codes, NOW)
     assert codes.asked == [SERIAL]
     assert [s.target.name for s in outcome.switched] == ["a", "c"]
     assert [t.name for t, _ in outcome.failed] == ["b"]
@@ -284,7 +284,7 @@ def test_one_code_per_device_and_token_code_serves_only_one():
     stubs = StubbedSts(assumed_with_code("a"),
                        assumed_with_code("b", SERIAL + "2"))
     codes = Codes()
-    outcome = exchange.run(planned, stubs.creator, codes)
+    outcome = exchange.run(planned, stubs.creator, codes, NOW)
     assert codes.asked == [SERIAL, SERIAL + "2"]
     assert not outcome.failed and not outcome.sessions
     stubs.done()
@@ -331,7 +331,7 @@ def test_a_refused_code_for_one_device_keeps_the_other_devices_roles():
     stubs = StubbedSts(assumed_with_code("a"), wrong_code)
     outcome = exchange.run(
         plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
-        stubs.creator, Codes())
+        stubs.creator, Codes(), NOW)
     assert [s.target.name for s in outcome.switched] == ["a"]
     assert [t.name for t, _ in outcome.failed] == ["b"]
     assert "already used" in "\n".join(switched_lines(outcome, NOW, True))
@@ -341,4 +341,4 @@ def test_cancelling_at_the_second_device_stops_everything():
     stubs = StubbedSts(assumed_with_code("a"), lambda stubber: None)
     with pytest.raises(Cancelled):
         exchange.run(plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
-                     stubs.creator, Codes(cancel_for=SERIAL + "2"))
+                     stubs.creator, Codes(cancel_for=SERIAL + "2"), NOW)

@@ -9,6 +9,7 @@ from awscli_mfa_plugin.errors import InvalidCodeError, NetworkError, ServiceErro
 from awscli_mfa_plugin.plan.recipe import Recipe
 from awscli_mfa_plugin.sts.calls import fetch_credentials
 
+NOW = datetime.datetime(2030, 1, 2, 2, 4, 5, tzinfo=datetime.timezone.utc)
 EXPIRES = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
 CREDS = {"AccessKeyId": "ASIAEXAMPLEEXAMPLE01", "SecretAccessKey": "s" * 40,
          "SessionToken": "token", "Expiration": EXPIRES}
@@ -39,7 +40,8 @@ def test_assume_role_sends_every_recipe_value(stubbed):
     }, {"RoleArn": ROLE_RECIPE.role_arn, "RoleSessionName": "alice",
         "SerialNumber": ROLE_RECIPE.serial_number, "TokenCode": "123456",
         "DurationSeconds": 3600, "ExternalId": "ext"})
-    creds, response = fetch_credentials(lambda service, **kw: client, ROLE_RECIPE, "123456")
+    creds, response = fetch_credentials(
+        lambda service, **kw: client, ROLE_RECIPE, "123456", now=NOW)
     assert creds.arn.endswith("assumed-role/R/alice")
     assert response["AssumedRoleUser"]["Arn"] == creds.arn
     assert creds.expiration == EXPIRES

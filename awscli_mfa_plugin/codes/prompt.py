@@ -9,6 +9,7 @@ loading it.
 import re
 import shlex
 import subprocess
+import threading
 import time
 
 from awscli_mfa_plugin.errors import (
@@ -19,6 +20,12 @@ CODE_PERIOD = 30  # seconds a TOTP code lives (RFC 6238 default, as AWS uses)
 #: Seconds an ``mfa_process`` command may take.  Generous, because tools
 #: like ``ykman`` wait for the user to touch the key before printing.
 PROCESS_TIMEOUT = 60
+
+#: Seconds to wait, once the ``mfa_process`` command exited, for the rest of
+#: its output when a background child of it keeps its standard output open.
+OUTPUT_GRACE = 2
+#: Seconds to wait for the end of that output before a line is enough.
+PIPE_END_WAIT = 0.25
 
 #: How many codes a person at the prompt may try before the run gives up.
 CODE_TRIES = 3
@@ -82,7 +89,8 @@ def run_code_process(command, env, timeout=PROCESS_TIMEOUT):
     smuggle in a second command; whoever needs a pipe writes
     ``sh -c '...'`` explicitly.  Its stderr and stdin stay the user's, so a
     tool can say "touch your key" or ask for its own password; its stdout
-    must be the six digits alone.
+    must be the six digits alone.  The command's own exit is waited for, not
+    the end of its output: a background child it leaves may hold that open.
 
     >>> import sys, types
     >>> env = types.SimpleNamespace(environ={})
@@ -105,10 +113,8 @@ def run_code_process(command, env, timeout=PROCESS_TIMEOUT):
         raise CodeProcessError("The mfa_process setting is empty; remove it "
                                "or name the command that prints the code.")
     try:
-        result = subprocess.run(
-            argv, stdout=subprocess.PIPE, env=dict(env.environ),
-            timeout=timeout, check=False,
-        )
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                   env=dict(env.environ))
     except FileNotFoundError:
         raise CodeProcessError(
             f"The mfa_process command {argv[0]!r} was not found; install it "
@@ -124,18 +130,73 @@ def run_code_process(command, env, timeout=PROCESS_TIMEOUT):
             f"The mfa_process command {argv[0]!r} cannot be run "
             f"({error.strerror or error}); fix mfa_process in your AWS config."
         ) from None
+    output = _Output(process.stdout)
+    try:
+        # The command itself, not whatever it left running: a child it
+        # started in the background may hold standard output open for
+        # long after the code was printed.
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
         raise CodeProcessError(
             f"The mfa_process command {shown!r} printed no code within "
             f"{timeout} seconds and was stopped."
         ) from None
-    if result.returncode != 0:
+    if process.returncode != 0:
         raise CodeProcessError(
             f"The mfa_process command {shown!r} failed with exit status "
-            f"{result.returncode}; run it yourself to see why."
+            f"{process.returncode}; run it yourself to see why."
         )
-    text = result.stdout.decode("utf-8", "replace")
+    text = output.collected(OUTPUT_GRACE).decode("utf-8", "replace")
     return _checked(text, f"the mfa_process command {shown!r}")
+
+
+class _Output:
+    """Collects a pipe in a thread, so nobody waits for its end of file.
+
+    A thread rather than ``select``, which does not work on pipes on
+    Windows; a daemon thread, so that a background child holding the pipe
+    open never keeps mfa-switch from exiting.
+    """
+
+    def __init__(self, pipe):
+        self._pipe = pipe
+        self._chunks = []
+        self._changed = threading.Condition()
+        self._ended = False
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            while True:
+                chunk = self._pipe.read1(4096)
+                if not chunk:
+                    break
+                with self._changed:
+                    self._chunks.append(chunk)
+                    self._changed.notify_all()
+        finally:
+            with self._changed:
+                self._ended = True
+                self._changed.notify_all()
+            self._pipe.close()
+
+    def collected(self, grace):
+        """What was written, once the pipe ended or, failing that, a line came.
+
+        Called after the writer exited, when what it wrote is in the pipe
+        already: the end of the pipe normally follows at once.  When a
+        background child keeps the pipe open, a complete line is enough,
+        and ``grace`` seconds bound the wait for one.
+        """
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._ended,
+                                          timeout=PIPE_END_WAIT):
+                self._changed.wait_for(
+                    lambda: self._ended or b"\n" in b"".join(self._chunks),
+                    timeout=grace)
+            return b"".join(self._chunks)
 
 
 def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,

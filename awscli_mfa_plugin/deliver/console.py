@@ -20,6 +20,7 @@ import urllib.parse
 
 from awscli_mfa_plugin.errors import (
     ConfigError, MfaSwitchError, NetworkError, ServiceError)
+from awscli_mfa_plugin.report import redaction
 
 #: Overrides the partition's federation endpoint (tests, private partitions).
 FEDERATION_URL_VARIABLE = "MFA_SWITCH_FEDERATION_URL"
@@ -89,6 +90,9 @@ def signin_url(creds, role_arn, region, environ, send):
 
     ``send(url)`` performs the GET and returns ``(status, body_bytes)``.
     """
+    # Credentials kept from the file were never seen by the STS stage, and
+    # the token signs in whoever holds it: both stay out of --debug logs.
+    redaction.remember(creds.secret_access_key, creds.session_token)
     partition = partition_of(role_arn)
     endpoint = (environ.get(FEDERATION_URL_VARIABLE)
                 or PARTITIONS.get(partition, PARTITIONS["aws"])[0])
@@ -109,6 +113,7 @@ def signin_url(creds, role_arn, region, environ, send):
         token = json.loads(body.decode("utf-8"))["SigninToken"]
         if not isinstance(token, str) or not token:
             raise ValueError
+        redaction.remember(token)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise ServiceError(
             "The AWS console's federation endpoint answered without a "

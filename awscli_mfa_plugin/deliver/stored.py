@@ -7,6 +7,7 @@ import configparser
 import dataclasses
 import datetime
 import json
+import re
 from typing import Optional
 
 MANAGED_KEY = "managed_by"
@@ -129,23 +130,49 @@ def record_values(recipe):
     return {key: value for key, value in values.items() if value}
 
 
+#: Stored expirations this close to either end of what ``datetime`` can hold
+#: are taken as unreadable: shown in a local time zone, or moved by a
+#: margin, they would overflow.
+_EDGE = datetime.timedelta(days=2)
+_EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc) + _EDGE
+_LATEST = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc) - _EDGE
+
+_RFC3339_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
 def format_expiration(moment):
-    """RFC 3339 in UTC with ``Z``, as starship and the SDKs read it.
+    """RFC 3339 in UTC with ``Z`` and a four-digit year, as starship and the SDKs read it.
 
     >>> format_expiration(datetime.datetime(2030, 1, 2, 3, 4, 5,
     ...                   tzinfo=datetime.timezone.utc))
     '2030-01-02T03:04:05Z'
+    >>> format_expiration(datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc))
+    '0001-01-01T00:00:00Z'
     """
-    return moment.astimezone(datetime.timezone.utc).strftime(EXPIRATION_FORMAT)
+    # Not strftime("%Y"): the C library writes year 1 as "1".
+    utc = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(timespec="seconds") + "Z"
 
 
 def parse_expiration(text):
-    """The inverse of :func:`format_expiration`; ``None`` when malformed."""
+    """The inverse of :func:`format_expiration`; ``None`` when unusable.
+
+    Unusable: not exactly that form, not a date, or a moment within two
+    days of year 1 or year 9999.
+
+    >>> parse_expiration("2030-01-02T03:04:05Z").year
+    2030
+    >>> [parse_expiration(t) for t in ("9999-12-31T23:59:59Z", "1-01-01T00:00:00Z")]
+    [None, None]
+    """
+    if not isinstance(text, str) or not _RFC3339_UTC.fullmatch(text.strip()):
+        return None
     try:
         moment = datetime.datetime.strptime(text.strip(), EXPIRATION_FORMAT)
-    except (AttributeError, ValueError):
+    except ValueError:
         return None
-    return moment.replace(tzinfo=datetime.timezone.utc)
+    moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment if _EARLIEST <= moment <= _LATEST else None
 
 
 def is_managed(section):

@@ -1,50 +1,162 @@
-"""Keep secrets off the screen: redact them in log records and messages.
+"""Keep secrets out of what the CLI prints and records while mfa-switch runs.
 
 With ``--debug`` the CLI logs everything botocore logs at DEBUG, which
 includes whole STS response bodies (``<SecretAccessKey>``,
 ``<SessionToken>``), request headers (``X-Amz-Security-Token``) and the
 canonical request that is signed. While ``mfa-switch`` runs,
 :func:`redacted_logs` makes every log record pass through :func:`redact`
-as it is created, whatever logger or handler it goes to.
+as it is created, whatever logger or handler it goes to; and
+:func:`unrecorded` keeps the run's requests and answers out of the CLI's
+history database (``cli_history = enabled``).
+
+Two means work together.  Secrets whose values are known (the source
+profile's secret key once resolved, the new secret key and token once
+parsed) are registered with :func:`remember` and replaced wherever they
+appear, in each encoding a log may show them in: raw, XML-escaped,
+URL-encoded, JSON- or repr-escaped, with runs of blanks collapsed as a
+signed header has them.  A value can only be known after it was parsed,
+and botocore logs the response body before that, so values are also
+recognised by the name before them: the text of an XML element up to its
+closing tag, a quoted string up to its closing quote, a header line up to
+its end, a form field up to the next ``&``.
 """
 import contextlib
+import json
 import logging
 import re
+import threading
 import traceback
+from urllib.parse import quote, quote_plus
+from xml.sax.saxutils import escape as xml_escape
 
 PLACEHOLDER = "[REDACTED]"
 
-# A secret's name (XML tag, JSON/dict key, INI key, header, query parameter,
-# environment variable) followed by its separator and the value, e.g.
-#   <SecretAccessKey>v  'SessionToken': 'v'  aws_session_token = v
-#   X-Amz-Security-Token: b'v'  x-amz-security-token:v  X-Amz-Security-Token=v
-# Values (base64, URL-encoded) end at whitespace, quotes, tags, separators
-# and the backslash of an escaped newline in a bytes repr.
-_SECRET = re.compile(
-    # Not inside a longer word: "GetSessionToken: calling handler" is no secret.
-    r"(?<![A-Za-z0-9])"
-    r"(?P<name>secret[-_]?access[-_]?key|session[-_]?token|security[-_]?token)"
-    r"(?P<sep>['\"]?\s*[:=>]\s*(?:b?['\"])?)"
-    r"(?P<value>[^\s'\"<>&,;)}\]\\]+)",
-    re.IGNORECASE,
+#: Shorter values are not searched for: they would blot out unrelated text,
+#: and no AWS secret key or session token is that short.
+SHORTEST_REMEMBERED = 8
+
+# The names a secret goes by: XML tags, JSON/dict keys, INI keys, headers,
+# query and form fields, environment variables.  Not inside a longer word:
+# "GetSessionToken: calling handler" names no secret.  TokenCode is the MFA
+# code of a request: single-use, but no business of a log either.
+_NAME = (r"(?<![A-Za-z0-9])(?:secret[-_]?access[-_]?key|session[-_]?token"
+         r"|security[-_]?token|token[-_]?code)")
+
+# XML element text runs to the next "<", which escaped text never contains.
+_XML = re.compile(rf"(<{_NAME}>)[^<]+", re.IGNORECASE)
+
+# A quoted value (Python repr, JSON) runs to its closing quote, escaped
+# quotes and backslashes included.
+_QUOTED = re.compile(
+    rf"({_NAME}['\"]?\s*[:=]\s*b?)"
+    r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""",
+    re.IGNORECASE | re.DOTALL,
 )
+
+# A form field or environment variable (name=value, no blanks around "=")
+# is URL-encoded or a shell word: it ends at "&", a blank or a quote.
+_FIELD = re.compile(rf"({_NAME}=)[^&\s'\"]+", re.IGNORECASE)
+
+# A header or INI line (name:value, name = value) runs to the end of the
+# line: blanks, "&" and "," may be part of the value.
+_LINE = re.compile(
+    rf"({_NAME}['\"]?(?::|\s+=)[ \t]*)(?!b?['\"]|\s)[^\r\n]+", re.IGNORECASE)
+
+_known_lock = threading.Lock()
+_known_forms = set()
+_known_pattern = None
 
 
 def redact(text):
-    """``text`` with the value of every secret-looking key replaced.
+    """``text`` with every secret it shows replaced by :data:`PLACEHOLDER`.
 
-    >>> redact("<SecretAccessKey>wJalr/K7MDENG+bPxRfiCY</SecretAccessKey>")
+    >>> redact("<SecretAccessKey>wJalr/K7 MD&amp;ENG+bPx,RfiCY</SecretAccessKey>")
     '<SecretAccessKey>[REDACTED]</SecretAccessKey>'
-    >>> redact("{'X-Amz-Security-Token': b'IQoJb3Jp==', 'Host': 'sts'}")
+    >>> redact("{'X-Amz-Security-Token': b'IQoJ b3Jp&,==', 'Host': 'sts'}")
     "{'X-Amz-Security-Token': b'[REDACTED]', 'Host': 'sts'}"
-    >>> redact("aws_session_token = FwoG+/x=\\nregion = eu-west-1")
+    >>> redact("aws_session_token = FwoG+/x= a&b\\nregion = eu-west-1")
     'aws_session_token = [REDACTED]\\nregion = eu-west-1'
+    >>> redact("Action=GetSessionToken&TokenCode=123456&Version=2011-06-15")
+    'Action=GetSessionToken&TokenCode=[REDACTED]&Version=2011-06-15'
     >>> redact("The security token included in the request is invalid.")
     'The security token included in the request is invalid.'
     >>> redact("Event before-call.sts.GetSessionToken: calling handler")
     'Event before-call.sts.GetSessionToken: calling handler'
     """
-    return _SECRET.sub(rf"\g<name>\g<sep>{PLACEHOLDER}", text)
+    pattern = _known_pattern
+    if pattern is not None:
+        # Known values first: a name-based rule could cut one in two.
+        text = pattern.sub(PLACEHOLDER, text)
+    text = _XML.sub(rf"\1{PLACEHOLDER}", text)
+    text = _QUOTED.sub(_quoted_placeholder, text)
+    text = _FIELD.sub(rf"\1{PLACEHOLDER}", text)
+    return _LINE.sub(rf"\1{PLACEHOLDER}", text)
+
+
+def _quoted_placeholder(match):
+    quote_char = match.group(0)[-1]
+    return f"{match.group(1)}{quote_char}{PLACEHOLDER}{quote_char}"
+
+
+def remember(*values):
+    """Redact these exact values, in every encoding, until the run ends.
+
+    ``None``, non-strings and values shorter than
+    :data:`SHORTEST_REMEMBERED` are ignored.
+    """
+    global _known_pattern
+    forms = set()
+    for value in values:
+        if isinstance(value, str) and len(value) >= SHORTEST_REMEMBERED:
+            forms |= encodings(value)
+    with _known_lock:
+        if forms <= _known_forms:
+            return
+        _known_forms.update(forms)
+        # Longest first, so that no shorter form leaves a longer one's tail.
+        _known_pattern = re.compile("|".join(
+            re.escape(form)
+            for form in sorted(_known_forms, key=len, reverse=True)))
+
+
+def forget():
+    """Drop every value :func:`remember` was given."""
+    global _known_pattern
+    with _known_lock:
+        _known_forms.clear()
+        _known_pattern = None
+
+
+def encodings(value):
+    """Every spelling of ``value`` a log record may show.
+
+    >>> sorted(encodings("secret a&b"))
+    ['secret a&amp;b', 'secret a&b', 'secret%20a%26b', 'secret+a%26b']
+    """
+    spellings = {
+        value,
+        # botocore signs a header with runs of blanks collapsed.
+        " ".join(value.split()),
+        xml_escape(value),
+        xml_escape(value, {'"': "&quot;", "'": "&apos;"}),
+        quote(value, safe=""),
+        quote(value, safe="/"),
+        quote(value, safe="-_.~"),
+        quote_plus(value, safe=""),
+        quote_plus(value, safe="/"),
+    }
+    forms = set()
+    for text in spellings:
+        forms.update((
+            text,
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+            repr(text)[1:-1],
+            repr(text.encode("utf-8"))[2:-1],
+            # Inside a repr quoted with "'" although the text has a "'".
+            text.replace("\\", "\\\\").replace("'", "\\'"),
+        ))
+    return {form for form in forms if len(form) >= SHORTEST_REMEMBERED}
 
 
 @contextlib.contextmanager
@@ -53,7 +165,8 @@ def redacted_logs():
 
     A record factory rather than a filter: filters sit on one logger or one
     handler and miss records that propagate from child loggers or reach
-    handlers added later; every record is made by the factory.
+    handlers added later; every record is made by the factory.  Values
+    given to :func:`remember` meanwhile are forgotten when the block ends.
     """
     previous = logging.getLogRecordFactory()
 
@@ -70,6 +183,33 @@ def redacted_logs():
         # in which case theirs wraps ours and must stay.
         if logging.getLogRecordFactory() is factory:
             logging.setLogRecordFactory(previous)
+        forget()
+
+
+@contextlib.contextmanager
+def unrecorded():
+    """Keep the requests and answers of the ``with`` block out of CLI history.
+
+    With ``cli_history = enabled`` the AWS CLI adds a handler to botocore's
+    one, process-wide history recorder, which then stores every request and
+    response of every client in ``~/.aws/cli/history/history.db``: STS's
+    answers would put the new secret key and token there.  botocore offers
+    no per-client switch, so recording is paused for the block and resumed
+    after it, when it was on; the CLI still records the command line and
+    the exit status.
+    """
+    from botocore.history import get_global_history_recorder
+
+    recorder = get_global_history_recorder()
+    # HistoryRecorder has enable() and disable() but no public way to ask
+    # which it is; without the attribute, it is taken as on.
+    was_on = getattr(recorder, "_enabled", True)
+    recorder.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            recorder.enable()
 
 
 def _scrub(record):

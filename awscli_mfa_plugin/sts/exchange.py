@@ -61,13 +61,14 @@ class Outcome:
         return [s for s in self.sessions if not s.reused]
 
 
-def run(planned, client_creator, codes):
+def run(planned, client_creator, codes, now=None):
     """Carry out every planned exchange; return the :class:`Outcome`.
 
     ``client_creator(recipe)`` gives ``create(service, **kwargs)`` signing
     with the recipe's source profile (its credentials resolved before any
     code is asked for); ``codes`` is a
-    :class:`~awscli_mfa_plugin.codes.source.CodeSource`.
+    :class:`~awscli_mfa_plugin.codes.source.CodeSource`; ``now`` (default:
+    the clock) is what STS's expirations are checked against.
     """
     sessions, switched, failed = [], [], []
     for exchange in planned:
@@ -76,9 +77,11 @@ def run(planned, client_creator, codes):
             # once, before anyone is asked for a code.
             create = client_creator(exchange.first)
             if exchange.direct:
-                switched.append(_direct(exchange.targets[0], create, codes))
+                switched.append(
+                    _direct(exchange.targets[0], create, codes, now))
                 continue
-            session = exchange.session or _new_session(exchange, create, codes)
+            session = exchange.session or _new_session(
+                exchange, create, codes, now)
         except Cancelled:
             raise  # Ctrl-C means nothing is written, whatever was done
         except MfaSwitchError as error:
@@ -86,21 +89,21 @@ def run(planned, client_creator, codes):
             failed.extend((target, error) for target in exchange.targets)
             continue
         sessions.append(session)
-        done, errors = _assume_all(exchange.targets, session, create)
+        done, errors = _assume_all(exchange.targets, session, create, now)
         switched.extend(done)
         failed.extend(errors)
     return Outcome(tuple(sessions), tuple(switched), tuple(failed))
 
 
-def _direct(target, create, codes):
+def _direct(target, create, codes, now):
     """One code straight into the target's own STS call."""
     creds, response = codes.exchange(
         target.recipe,
-        lambda code: sts.fetch_credentials(create, target.recipe, code))
+        lambda code: sts.fetch_credentials(create, target.recipe, code, now))
     return Switched(target, creds, response)
 
 
-def _new_session(exchange, create, codes):
+def _new_session(exchange, create, codes, now):
     """One code, one GetSessionToken for a group of targets."""
     first = exchange.first
     # A session-token profile in the group says how long the session lasts;
@@ -109,11 +112,11 @@ def _new_session(exchange, create, codes):
                     if not t.recipe.uses_role), default=0) or None
     client = create("sts")
     creds = codes.exchange(first, lambda code: sts.get_session_token(
-        client, first.serial_number, code, duration, first))
+        client, first.serial_number, code, duration, first, now=now))
     return Session(exchange.session_section, first.serial_number, creds, False)
 
 
-def _assume_all(group, session, create):
+def _assume_all(group, session, create, now):
     """Assume every role of ``group`` from ``session``, in parallel threads.
 
     Clients are created here, one per call, before the threads start:
@@ -125,7 +128,7 @@ def _assume_all(group, session, create):
     done, errors = [], []
     with concurrent.futures.ThreadPoolExecutor(
             max_workers=min(MAX_THREADS, len(jobs))) as pool:
-        futures = [pool.submit(_one, target, client, session)
+        futures = [pool.submit(_one, target, client, session, now)
                    for target, client in jobs]
         for (target, _), future in zip(jobs, futures):
             try:
@@ -135,7 +138,7 @@ def _assume_all(group, session, create):
     return done, errors
 
 
-def _one(target, client, session):
+def _one(target, client, session, now):
     recipe = target.recipe
     if not recipe.uses_role:
         # The session itself is what a session-token profile wants.
@@ -145,8 +148,9 @@ def _one(target, client, session):
                                 arn=sts.caller_arn(client, recipe))
         return Switched(target, creds)
     response = sts.assume_role(client, recipe,
-                               duration_seconds=chained_duration(recipe))
-    return Switched(target, sts.credentials_of(response), response,
+                               duration_seconds=chained_duration(recipe),
+                               now=now)
+    return Switched(target, sts.credentials_of(response, now), response,
                     chained=True)
 
 

@@ -7,7 +7,26 @@ already loaded instead of loading it again: the parsed config and
 credentials files (a credentials file with thousands of profiles takes
 longer to parse than the STS call takes) and the data loader that caches
 service models and endpoint data.
+
+Its clients give up on a silent endpoint within a minute (see
+:func:`client_config`), and hand an unreadable timestamp over as the text
+it was, for :mod:`awscli_mfa_plugin.sts` to refuse in a sentence.
 """
+from botocore.config import Config
+from botocore.endpoint import DEFAULT_TIMEOUT
+from botocore.exceptions import ProfileNotFound
+from botocore.utils import parse_timestamp
+
+#: Seconds to wait for a connection, and then for each read of the answer,
+#: unless the user chose with --cli-connect-timeout / --cli-read-timeout.
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 15
+#: Attempts in all (the first and one retry), unless the user set
+#: max_attempts (AWS_MAX_ATTEMPTS or the config file).
+MAX_ATTEMPTS = 2
+#: The longest pause botocore makes before the first retry (1 s in both its
+#: legacy and standard retry modes, when no Retry-After header came).
+FIRST_BACKOFF = 1
 
 
 def for_profile(cli_session, profile):
@@ -15,7 +34,7 @@ def for_profile(cli_session, profile):
 
     Its credentials are resolved for ``profile`` by botocore's usual chain
     (static keys, SSO, ``credential_process`` ...); its config is the one
-    ``cli_session`` parsed.
+    ``cli_session`` parsed; its clients use :func:`client_config`.
     """
     session = cli_session.__class__(profile=profile)
     session.user_agent_extra = cli_session.user_agent_extra
@@ -25,6 +44,10 @@ def for_profile(cli_session, profile):
     session._config = cli_session.full_config
     session.register_component(
         "data_loader", cli_session.get_component("data_loader"))
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=_timestamp_or_text)
+    session.set_default_client_config(client_config(
+        cli_session.get_default_client_config(), _max_attempts(session)))
     return session
 
 
@@ -39,10 +62,9 @@ def client_creator(cli_session, request, profiles):
     from awscli_mfa_plugin.sts.calls import source_credentials
 
     def for_recipe(recipe):
+        # Its client config is the CLI's (--cli-read-timeout and the like)
+        # with mfa-switch's limits, see client_config.
         source = for_profile(cli_session, recipe.source_profile)
-        # --cli-read-timeout, --cli-connect-timeout and the like live there.
-        source.set_default_client_config(
-            cli_session.get_default_client_config())
         source_credentials(source, recipe)  # before the prompt, not after
         # The selected profile's region as botocore would pick it, then the
         # source's; STS's global endpoint lives in us-east-1.
@@ -74,3 +96,53 @@ def region_of(request, profiles, profile):
     (flags alone can describe a switch) and the session would raise.
     """
     return request.region or profiles.get(profile, {}).get("region")
+
+
+def _max_attempts(session):
+    """The user's max_attempts for ``session``'s profile, or ``None``."""
+    try:
+        return session.get_config_variable("max_attempts")
+    except ProfileNotFound:
+        # Said in its own words later, when the credentials are resolved.
+        return None
+
+
+def client_config(cli_config, max_attempts=None):
+    """The CLI's client config (global flags) with mfa-switch's limits.
+
+    botocore waits 60 s for a connection and 60 s for each read, and tries
+    up to five times: a silent STS would hold a prompt, or a
+    ``credential_process`` caller, for five minutes.  Where the user left
+    them, the limits become :data:`CONNECT_TIMEOUT`, :data:`READ_TIMEOUT`
+    and :data:`MAX_ATTEMPTS`, so that a run gives up within a minute.  The
+    CLI fills in its 60 s default when a flag is absent, so that value is
+    the one taken as not chosen.  ``max_attempts`` is the one the user set
+    (``session.get_config_variable('max_attempts')``), if any.
+
+    >>> config = client_config(Config(connect_timeout=60, read_timeout=5))
+    >>> config.connect_timeout, config.read_timeout, config.retries
+    (10, 5, {'total_max_attempts': 2})
+    >>> client_config(None, max_attempts=7).retries is None
+    True
+    """
+    config = cli_config or Config()
+    limits = {}
+    if config.connect_timeout == DEFAULT_TIMEOUT:
+        limits["connect_timeout"] = CONNECT_TIMEOUT
+    if config.read_timeout == DEFAULT_TIMEOUT:
+        limits["read_timeout"] = READ_TIMEOUT
+    if max_attempts is None and not config.retries:
+        limits["retries"] = {"total_max_attempts": MAX_ATTEMPTS}
+    return config.merge(Config(**limits))
+
+
+def _timestamp_or_text(value):
+    """botocore's timestamp, or the text itself when it is none.
+
+    botocore's own parser raises ``ValueError`` out of the client call,
+    where it cannot be told apart from any other fault.
+    """
+    try:
+        return parse_timestamp(value)
+    except (ValueError, OverflowError, OSError):
+        return value

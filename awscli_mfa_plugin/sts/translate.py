@@ -166,6 +166,26 @@ def service_error(error, recipe=None):
     return ServiceError(text)
 
 
+def source_os_error(error, recipe=None, from_process=False):
+    """The sentence for an ``OSError`` met while resolving the source's credentials.
+
+    botocore wraps what goes wrong inside a ``credential_process`` command
+    (a non-zero exit, bad JSON) in ``CredentialRetrievalError``, but lets
+    the ``OSError`` of one it cannot start (not found, not executable)
+    through as it is: with ``from_process`` both get the same sentence.
+    Otherwise a file botocore reads (a web identity token) is missing or
+    unreadable.
+    """
+    source = _source(recipe)
+    if from_process:
+        return _retrieval(CredentialRetrievalError(
+            provider="custom-process", error_msg=str(error)), source)
+    what = f" ({error.filename})" if error.filename else ""
+    return ConfigError(
+        f"The credentials of {source} could not be read: "
+        f"{error.strerror or error}{what}; check that profile's settings.")
+
+
 def _source(recipe):
     if recipe is None:
         return "the source profile"

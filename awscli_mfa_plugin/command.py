@@ -20,6 +20,7 @@ from awscli_mfa_plugin import (
     listing,
     multi,
     native,
+    output,
     sessions,
     shells,
     sourcesession,
@@ -39,6 +40,7 @@ from awscli_mfa_plugin.prompt import TerminalPrompter, exchange_code
 from awscli_mfa_plugin.recipe import (
     CHAINED_ROLE_MAX,
     Overrides,
+    check_profile_flag,
     is_native_role,
     native_recipe,
     resolve_recipe,
@@ -95,11 +97,13 @@ Credentials stored earlier by this command are kept, without asking for a
 code, while more than five minutes are left (``--min-remaining`` or the
 profile's ``mfa_min_remaining`` key change that; ``--force`` renews anyway).
 
-A summary of the identity now in use and its expiry goes to standard error.
+A summary of the identity now in use and its expiry goes to standard error
+(with ``--credential-process`` nothing does, unless the run fails).
 Standard output stays empty unless asked for: ``--export`` prints the lines
 that make a shell use the credentials, ``--credential-process`` the JSON a
 ``credential_process`` setting expects, ``--list`` a table of the profiles
-that can be switched.
+that can be switched. Credentials are printed before they are stored, so
+that a standard output that cannot take them leaves every file as it was.
 """
 
 _EXAMPLES = """\
@@ -241,13 +245,18 @@ class MfaSwitchCommand(BasicCommand):
         super().__init__(session)
         self._env = env or Environment.from_process()
         self._prompter = prompter or TerminalPrompter()
+        self._quiet = False
 
     def _run_main(self, parsed_args, parsed_globals):
         # The one place errors become a sentence and an exit status; botocore's
         # own exceptions are translated so the CLI's handler never sees them.
+        # A credential_process is silent on success: tools such as Terraform
+        # show its stderr to their user.
+        self._quiet = bool(parsed_args.credential_process)
         with redacted_logs():
             try:
                 _check_modes(parsed_args)
+                _check_stdout(self._env, parsed_args)
                 if parsed_args.list:
                     self._list()
                     status = None
@@ -269,6 +278,7 @@ class MfaSwitchCommand(BasicCommand):
     def _switch(self, parsed_args, parsed_globals):
         profiles = self._session.full_config.get("profiles", {})
         names = list(dict.fromkeys(parsed_args.profiles or ()))
+        check_profile_flag(names, parsed_args.all, parsed_globals.profile)
         if parsed_args.all or len(names) > 1:
             return self._switch_many(names, parsed_args, parsed_globals, profiles)
         profile = names[0] if names else (self._session.profile or "default")
@@ -285,12 +295,12 @@ class MfaSwitchCommand(BasicCommand):
         path = self._credentials_path()
         kept = self._still_valid(parsed_args, path, recipe, profiles)
         if kept is not None:
+            self._print_credentials(parsed_args, kept, profiles, profile)
             identity = recipe.role_arn or (
                 f"a session token of {recipe.source_profile!r}")
-            self._env.stderr.write(sessions.kept_summary(
-                recipe.target_profile, identity, kept, self._env.now()))
-            self._env.stderr.flush()
-            self._print_credentials(parsed_args, kept, profiles, profile)
+            self._say(sessions.kept_summary(
+                recipe.target_profile, identity, kept,
+                self._env.now()).rstrip("\n"))
             return
         sections = inifile.read_sections(path)
         # Refuse before asking for a code; the write re-checks under its lock.
@@ -303,24 +313,28 @@ class MfaSwitchCommand(BasicCommand):
                      or (recipe.duration_seconds or 0) <= CHAINED_ROLE_MAX)
                 and multi.kept_session(sections, recipe, self._env.now())):
             # A kept MFA session serves this profile: no code needed.
+            def deliver(outcome):
+                for _, creds in outcome.switched:
+                    self._print_credentials(
+                        parsed_args, StoredCredentials.of(creds), profiles,
+                        profile)
+
             outcome = self._run_many([recipe], parsed_args, parsed_globals,
-                                     profiles, sections)
-            for _, creds in outcome.switched:
-                self._print_credentials(parsed_args, StoredCredentials.of(creds),
-                                        profiles, profile)
+                                     profiles, sections, before_write=deliver)
             return outcome.exit_code()
         create = self._client_creator(recipe, profiles, parsed_globals)
         creds = self._exchange(
             parsed_args, recipe,
             lambda code: fetch_credentials(create, recipe, code))
+        # Printed before stored: what cannot be delivered is not stored.
+        self._print_credentials(
+            parsed_args, StoredCredentials.of(creds), profiles, profile)
         inifile.store_credentials(
             path,
             {recipe.target_profile: credential_values(creds)},
             **aws_mfa.takeover([recipe]),
         )
         self._report(recipe, creds)
-        self._print_credentials(
-            parsed_args, StoredCredentials.of(creds), profiles, profile)
 
     def _exchange(self, parsed_args, recipe, use):
         """``use(code)`` with a code from the run's sources for ``recipe``.
@@ -371,22 +385,23 @@ class MfaSwitchCommand(BasicCommand):
                 for_process=parsed_args.credential_process))
             kept = native.cached(CLI_CACHE_DIR, config, self._env.now(), minimum)
             if kept is not None:
+                self._print_credentials(parsed_args, kept, profiles, profile)
                 self._say(sessions.kept_summary(
                     profile, recipe.role_arn, kept, self._env.now()).rstrip("\n"))
-                self._print_credentials(parsed_args, kept, profiles, profile)
                 return
         client = self._client_creator(recipe, profiles, parsed_globals)("sts")
         response = self._exchange(
             parsed_args, recipe,
             lambda code: sts.assume_role(client, recipe, code))
-        entry = native.store(CLI_CACHE_DIR, config, response)
         creds = sts.credentials_of(response)
+        # Printed before stored: what cannot be delivered is not stored.
+        self._print_credentials(parsed_args, StoredCredentials.of(creds),
+                                profiles, profile)
+        entry = native.store(CLI_CACHE_DIR, config, response)
         self._report(recipe, creds)
         self._say(f"Stored in the AWS CLI's cache ({entry}): 'aws --profile "
                   f"{profile}' asks for no code until "
                   f"{native.EXPIRY_WINDOW // 60} minutes before then.")
-        self._print_credentials(parsed_args, StoredCredentials.of(creds),
-                                profiles, profile)
 
     def _switch_many(self, names, parsed_args, parsed_globals, profiles):
         """Several profiles, one code per MFA device."""
@@ -455,8 +470,12 @@ class MfaSwitchCommand(BasicCommand):
         return left
 
     def _run_many(self, recipes, parsed_args, parsed_globals, profiles,
-                  sections):
-        """Switch ``recipes`` through MFA sessions; write once; summarise."""
+                  sections, before_write=None):
+        """Switch ``recipes`` through MFA sessions; write once; summarise.
+
+        ``before_write(outcome)`` delivers what must reach the caller before
+        anything is stored (the one profile's credentials on stdout).
+        """
         tools = multi.Tools(
             client_creator=lambda recipe: self._client_creator(
                 recipe, profiles, parsed_globals),
@@ -466,16 +485,22 @@ class MfaSwitchCommand(BasicCommand):
             reuse_sessions=not parsed_args.force,
         )
         outcome = multi.switch_many(recipes, tools, sections, self._env.now())
+        if before_write is not None:
+            before_write(outcome)
         written = outcome.sections()
         if written:
             inifile.store_credentials(
                 self._credentials_path(), written,
                 **aws_mfa.takeover([recipe for recipe, _ in outcome.switched]))
-        self._say(multi.summary(outcome, self._env.now()).rstrip("\n"))
+        self._say(multi.summary(outcome, self._env.now()).rstrip("\n"),
+                  always=bool(outcome.failed))
         return outcome
 
-    def _say(self, line):
+    def _say(self, line, always=False):
+        """A line on stderr, unless the run is quiet and the line is no failure."""
         # Lines may quote STS's words about a failed role (many-roles runs).
+        if self._quiet and not always:
+            return
         self._env.stderr.write(redact(line) + "\n")
         self._env.stderr.flush()
 
@@ -529,11 +554,10 @@ class MfaSwitchCommand(BasicCommand):
         return os.path.expanduser(path)
 
     def _report(self, recipe, creds):
-        self._env.stderr.write(
+        self._say(
             f"Profile {recipe.target_profile!r} now uses {creds.arn}\n"
-            f"{sessions.describe_until(creds.expiration, self._env.now())}.\n"
+            f"{sessions.describe_until(creds.expiration, self._env.now())}."
         )
-        self._env.stderr.flush()
 
     def _still_valid(self, parsed_args, path, recipe, profiles):
         """Stored credentials to keep instead of switching, or ``None``."""
@@ -563,8 +587,8 @@ class MfaSwitchCommand(BasicCommand):
             text = creds.process_json() + "\n"
         else:
             return
-        self._env.stdout.write(text)
-        self._env.stdout.flush()
+        output.write(self._env.stdout, text, "The credentials",
+                     note="nothing was stored")
 
     def _list(self):
         listing.write_listing(
@@ -598,6 +622,14 @@ def _check_modes(parsed_args):
         raise UsageError(
             f"{chosen[0]} and {chosen[1]} cannot be used together; pick one."
         )
+
+
+def _check_stdout(env, parsed_args):
+    """Refuse, before anything is switched, to print where nobody can read."""
+    if parsed_args.export is not None:
+        output.check(env.stdout, "--export")
+    elif parsed_args.credential_process:
+        output.check(env.stdout, "--credential-process")
 
 
 def _check_target(profiles, target):

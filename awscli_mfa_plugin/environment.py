@@ -56,6 +56,35 @@ def open_controlling_terminal():
         return None
 
 
+class Messages:
+    """Standard error for sentences: a closed or full stderr never changes the outcome.
+
+    The exit status is what tells a caller how a run ended; a summary or an
+    error sentence that cannot be shown (``2>&-``, ``2>/dev/full``) is
+    dropped rather than turned into a second failure or a traceback.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            self._stream.write(text)
+        except (AttributeError, OSError, ValueError):
+            pass
+        return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+
+    def __getattr__(self, name):
+        # isatty(), fileno() and the like, for prompt_toolkit and friends.
+        return getattr(self._stream, name)
+
+
 @dataclasses.dataclass(frozen=True)
 class Environment:
     """Standard streams, environment variables, the clock and the terminal."""
@@ -71,7 +100,7 @@ class Environment:
     @classmethod
     def from_process(cls):
         """The environment of the running process."""
-        return cls(sys.stdin, sys.stdout, sys.stderr, os.environ)
+        return cls(sys.stdin, sys.stdout, Messages(sys.stderr), os.environ)
 
     def stdin_is_terminal(self):
         """True when a person can answer a prompt on standard input."""

@@ -94,6 +94,10 @@ class NetworkError(MfaSwitchError):
     """The endpoint could not be reached or did not answer in time."""
 
 
+class OutputError(MfaSwitchError):
+    """Standard output cannot take what the user asked to be printed there."""
+
+
 class Cancelled(MfaSwitchError):
     """The user pressed Ctrl-C or Ctrl-D at the prompt."""
 

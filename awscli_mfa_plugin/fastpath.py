@@ -18,6 +18,7 @@ import dataclasses
 import os
 from typing import Optional
 
+from awscli_mfa_plugin.deliver import output
 from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.errors import MfaSwitchError
 from awscli_mfa_plugin.plan.recipe import (
@@ -26,8 +27,7 @@ from awscli_mfa_plugin.plan.recipe import (
     resolve_recipe,
     shadowing_key,
 )
-from awscli_mfa_plugin.deliver.stored import from_section, owner
-from awscli_mfa_plugin.report.sentences import kept_summary
+from awscli_mfa_plugin.deliver.stored import from_section
 
 #: Options that take a value and that this module understands.  The global
 #: ``--region`` and ``--endpoint-url`` change nothing about a stored answer.
@@ -38,7 +38,7 @@ _VALUE_OPTIONS = {
     "--region": None,
     "--endpoint-url": None,
 }
-_PROCESS_FLAG = "--credential-process"
+PROCESS_FLAG = "--credential-process"
 
 #: botocore looks at these, in this order, when ``--profile`` is absent.
 _PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
@@ -73,7 +73,7 @@ def parse_args(argv):
     process = False
     args = iter(argv)
     for arg in args:
-        if arg == _PROCESS_FLAG:
+        if arg == PROCESS_FLAG:
             process = True
             continue
         if not arg.startswith("-"):
@@ -99,10 +99,14 @@ def parse_args(argv):
 def selected_profile(request, environ):
     """The profile the command switches, or ``None`` when that is unclear.
 
-    A name given without ``--profile`` wins, as in ``aws mfa-switch``; then
-    the profile botocore selects.
+    A name given without ``--profile`` (which ``--profile`` may repeat but
+    not contradict), as in ``aws mfa-switch``; else the profile botocore
+    selects.
     """
     if request.name is not None:
+        # The full command refuses a name that --profile contradicts.
+        if request.profile not in (None, request.name):
+            return None
         return request.name
     if request.profile is not None:
         return request.profile
@@ -184,11 +188,14 @@ def answer(argv, env):
     """Print the credential_process JSON if the stored credentials will do.
 
     Returns ``True`` when it answered, ``False`` when the full command must
-    run instead.
+    run instead.  Raises :class:`~awscli_mfa_plugin.errors.OutputError`
+    when standard output cannot take the answer, in the words the full
+    command would use.
     """
     request = parse_args(argv)
     if request is None:
         return False
+    output.check(env.stdout, PROCESS_FLAG)
     profile = selected_profile(request, env.environ)
     config_path = file_path(env.environ, "AWS_CONFIG_FILE", "~/.aws/config")
     credentials_path = file_path(
@@ -208,16 +215,12 @@ def answer(argv, env):
     if shadowing_key(profiles.get(recipe.target_profile, {})):
         return False  # the full command refuses such a target
     stored = from_section(sections.get(recipe.target_profile, {}))
-    now = env.now()
-    if (stored is None or stored.seconds_left(now) <= minimum
+    if (stored is None or stored.seconds_left(env.now()) <= minimum
             or not stored.serves(recipe)):
         return False
-    # What ``aws mfa-switch`` says when it keeps credentials, word for word.
-    identity = stored.describe_owner(
-        owner(recipe.role_arn, recipe.source_profile))
-    env.stderr.write(kept_summary(
-        recipe.target_profile, identity, stored, now))
-    env.stderr.flush()
-    env.stdout.write(stored.process_json() + "\n")
-    env.stdout.flush()
+    # Silent on success, as ``aws mfa-switch --credential-process`` is when
+    # it keeps credentials: tools such as Terraform show a credential
+    # process's stderr to their user.
+    output.write(env.stdout, stored.process_json() + "\n", "The credentials",
+                 note="nothing was stored")
     return True

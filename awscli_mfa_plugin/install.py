@@ -11,6 +11,12 @@
   package as ``data/alias``) into ``~/.aws/cli/alias``, never replacing an
   alias of the user's that has the same name.
 
+Before writing anything, the ``aws`` it configures (the one on ``PATH``) is
+run once with the plugin enabled in a throw-away config: an ``aws`` that
+runs in another Python, one that cannot import this package, would fail on
+every command once the real config enabled it, so the installer refuses
+instead and says what to run.
+
 What it added is remembered in ``~/.aws/cli/mfa-switch-install.ini`` so
 that ``uninstall`` removes exactly that, and nothing a user wrote or changed
 since.  Every file is edited through :func:`inifile.update_section`
@@ -26,7 +32,9 @@ import os
 import re
 import shutil
 import subprocess
-from typing import Mapping, Tuple
+import sysconfig
+import tempfile
+from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin import COMMAND_NAME
 from awscli_mfa_plugin.deliver import inifile
@@ -114,9 +122,14 @@ class Cli:
 
     major: int
     how: str  # for the report: "aws-cli/2.9.19 at /usr/bin/aws", "--cli-version 2"
+    #: The ``aws`` found on PATH; ``None`` when the version was given.
+    path: Optional[str] = None
+    #: The version of the Python it runs in, as ``aws --version`` says it.
+    python: Optional[str] = None
 
 
 _VERSION_RE = re.compile(r"aws-cli/(\d+)\.\S*")
+_PYTHON_RE = re.compile(r"\bPython/(\d+\.\d+)")
 
 
 def detect_cli(environ):
@@ -148,7 +161,110 @@ def detect_cli(environ):
             f"{aws} --version did not tell its version; pass --cli-version 1 "
             "or --cli-version 2."
         )
-    return Cli(int(match.group(1)), f"{match.group(0)} at {aws}")
+    python = _PYTHON_RE.search(output)
+    return Cli(int(match.group(1)), f"{match.group(0)} at {aws}", aws,
+               python and python.group(1))
+
+
+def check_plugin_loads(cli, folder, environ):
+    """Refuse, before any write, an ``aws`` that fails once the plugin is enabled.
+
+    The ``aws`` is run as the user would run it, with a throw-away HOME and
+    a config holding exactly what :func:`install` would enable, on the one
+    command that needs the plugin: ``aws mfa-switch --list`` (nothing to
+    list there, exit status 0).  Running it, rather than guessing from its
+    first line, also covers wrappers such as pyenv's shims.
+
+    Raises :class:`ConfigError` saying what to run instead.
+    """
+    with tempfile.TemporaryDirectory(prefix="mfa-switch-install-") as home:
+        config = os.path.join(home, "config")
+        lines = ["[plugins]", f"{PLUGIN_KEY} = {PLUGIN_MODULE}"]
+        if cli.major >= 2:
+            lines.append(f"{PLUGIN_PATH_KEY} = {folder}")
+        with open(config, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        # Nothing of the user's: no profile to select, no file to read.
+        env = {key: value for key, value in environ.items()
+               if key not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
+        env.update(HOME=home, AWS_CONFIG_FILE=config,
+                   AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        try:
+            result = subprocess.run(
+                [cli.path, COMMAND_NAME, "--list"], env=env, cwd=home,
+                capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                timeout=120,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            reason = str(error)
+        else:
+            if result.returncode == 0:
+                return
+            said = [line.strip() for line in result.stderr.splitlines()
+                    if line.strip()]
+            reason = said[-1][:200] if said else (
+                f"exit status {result.returncode}")
+    raise ConfigError(_cannot_load(cli, folder, reason, environ))
+
+
+def _cannot_load(cli, folder, reason, environ):
+    """The sentence for an ``aws`` that cannot load the plugin: what to run."""
+    head = (f"The aws on PATH ({cli.path}) fails with the plugin enabled "
+            f"({reason}), so enabling it would break every aws command; "
+            "nothing was changed")
+    scripts = sysconfig.get_path("scripts")
+    if cli.major >= 2:
+        mine = sysconfig.get_python_version()
+        if cli.python and cli.python != mine:
+            return (f"{head}: it runs Python {cli.python} and would import "
+                    f"the plugin from {folder}, installed for Python {mine}; "
+                    f"install the package with a Python {cli.python} and run "
+                    "that Python's installer.")
+        return (f"{head}: run `{cli.path} {COMMAND_NAME} --list` with the "
+                "plugin enabled to see the whole error.")
+    python = script_python(cli.path, environ)
+    if python is None:
+        return (f"{head}: install the package into the Python that runs "
+                f"{cli.path} and run the installer with that Python, or put "
+                f"{scripts} first on PATH.")
+    return (f"{head}: it runs in {python}, where the package is not "
+            f"installed; install it there and run `{python} -m "
+            f"{PLUGIN_MODULE} install`, or put {scripts} first on PATH and "
+            "run this installer again.")
+
+
+_ENV_SHEBANG = re.compile(r"#!\s*\S*/env\s+(?:-\S+\s+)*(\S+)")
+_PLAIN_SHEBANG = re.compile(r"#!\s*(\S+)")
+# pip writes a shell trampoline when the interpreter's path is too long for
+# a shebang line: "#!/bin/sh", then the line: '''exec' "/python" "$0" "$@"
+_TRAMPOLINE = re.compile(r"^'''exec' \"?([^\"]+)\"? \"\$0\"", re.M)
+
+
+def script_python(path, environ):
+    """The Python a script such as ``aws`` runs in, read from its first lines.
+
+    ``None`` when it is not a Python script (a binary, a shell wrapper).
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024).decode("utf-8", "replace")
+    except OSError:
+        return None
+    if not head.startswith("#!"):
+        return None
+    trampoline = _TRAMPOLINE.search(head)
+    if trampoline:
+        return trampoline.group(1)
+    first = head.splitlines()[0]
+    match = _ENV_SHEBANG.match(first)
+    if match:
+        if "python" not in match.group(1):
+            return None
+        return shutil.which(match.group(1), path=environ.get("PATH", os.defpath))
+    match = _PLAIN_SHEBANG.match(first)
+    if match and "python" in os.path.basename(match.group(1)):
+        return match.group(1)
+    return None
 
 
 def _awscli_v1_beside():
@@ -439,7 +555,8 @@ def _parser():
     )
     add.add_argument(
         "--cli-version", choices=("1", "2"),
-        help="the AWS CLI major version to install for (default: ask the aws on PATH)",
+        help="the AWS CLI major version to install for (default: ask the aws "
+             "on PATH, and check that it can load the plugin)",
     )
     commands.add_parser(
         "uninstall", help="remove exactly what install added",
@@ -458,6 +575,7 @@ def main(argv=None, env=None):
                 cli = Cli(int(args.cli_version), f"--cli-version {args.cli_version}")
             else:
                 cli = detect_cli(env.environ)
+                check_plugin_loads(cli, plugin_folder(), env.environ)
             lines = install(paths, cli, plugin_folder(), shipped_aliases(),
                             _awscli_v1_beside())
         else:

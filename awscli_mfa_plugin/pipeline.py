@@ -13,7 +13,7 @@ sentence and exit status a user sees.
 import dataclasses
 from typing import Any, Callable, Mapping
 
-from awscli_mfa_plugin.deliver import clicache, console, inifile, shells
+from awscli_mfa_plugin.deliver import clicache, console, inifile, output, shells
 from awscli_mfa_plugin.deliver.sinks import (
     CliCache, CredentialsFile, Delivery, Stdout)
 from awscli_mfa_plugin.deliver.stored import StoredCredentials
@@ -52,11 +52,16 @@ def run(request, tools):
         listing.write_listing(tools.env, tools.profiles,
                               request.credentials_path, request.cache_dir)
         return ExitCode.OK
+    if request.prints_credentials or request.console_url:
+        # Refuse now what can be seen without writing (closed, reader gone).
+        output.check(tools.env.stdout, _printing_flag(request))
     if request.unset:
-        tools.env.stdout.write(shells.unset_script(request.export))
-        tools.env.stdout.flush()
+        output.write(tools.env.stdout, shells.unset_script(request.export),
+                     "The lines that unset the variables")
         return ExitCode.OK
-    say = _Say(tools.env)
+    # Tools such as Terraform show a credential process's stderr: quiet on
+    # success; errors still reach the user through the command.
+    say = _Say(tools.env, quiet=request.credential_process)
     now = tools.env.now()
     found = planner.targets(tools.profiles, request)
     if request.wants_console:
@@ -69,15 +74,18 @@ def run(request, tools):
 
     kept, to_switch = planner.keep(found, request, tools.profiles, sections,
                                    cached, now)
-    for item in kept:
-        say(sentences.kept_line(item, now))
     delivery = Delivery(region=region_of(request, tools.profiles,
                                          found[0].recipe.profile))
+    kept_lines = [sentences.kept_line(item, now) for item in kept]
     if not to_switch:
-        _deliver(request, tools, dataclasses.replace(
-            delivery, printed=kept[0].credentials if kept else None,
-            target=kept[0].target if kept else None))
+        # What was asked for is delivered before it is reported.
+        lines = _deliver(request, tools, dataclasses.replace(
+            delivery, printed=kept[0].credentials, target=kept[0].target))
+        for line in kept_lines + lines:
+            say(line)
         return ExitCode.OK
+    for line in kept_lines:
+        say(line)
     # Refuse before anyone is asked for anything; the write checks again
     # under its lock.
     _check_writable(request, sections, to_switch, ())
@@ -104,9 +112,9 @@ def run(request, tools):
 def _deliver(request, tools, delivery):
     """Hand ``delivery`` to every sink in order; the sentences they return."""
     sinks = [
+        Stdout(tools.env.stdout, request.export, request.credential_process),
         CredentialsFile(request.credentials_path),
         CliCache(request.cache_dir),
-        Stdout(tools.env.stdout, request.export, request.credential_process),
     ]
     if request.wants_console and delivery.printed is not None:
         sinks.append(console.Console(
@@ -172,12 +180,23 @@ def _discover(recipe, request, tools, say):
     return found.serial_number
 
 
+def _printing_flag(request):
+    if request.export is not None:
+        return "--export"
+    if request.credential_process:
+        return "--credential-process"
+    return "--console-url"
+
+
 class _Say:
     """Writes report lines to stderr; lines may quote STS, so redacted."""
 
-    def __init__(self, env):
+    def __init__(self, env, quiet=False):
         self._stderr = env.stderr
+        self._quiet = quiet
 
     def __call__(self, line):
+        if self._quiet:
+            return
         self._stderr.write(redact(line) + "\n")
         self._stderr.flush()

@@ -11,14 +11,17 @@ standard library, without importing botocore, awscli or prompt_toolkit::
     credential_process = aws-mfa-switch --profile dev --credential-process
 
 Everything else, including a refresh (which asks for a code on the
-controlling terminal), takes the full way.
+controlling terminal), takes the full way.  ``--version`` names this
+command's version and the AWS CLI's, without starting the CLI.
 """
 import os
 import sys
 
-from awscli_mfa_plugin import COMMAND_NAME
-from awscli_mfa_plugin import fastpath
-from awscli_mfa_plugin.errors import ExitCode
+from awscli_mfa_plugin import COMMAND_NAME, __version__, fastpath
+from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.errors import ExitCode, MfaSwitchError
+
+VERSION_FLAG = "--version"
 
 
 def main(argv=None, env=None):
@@ -28,12 +31,39 @@ def main(argv=None, env=None):
         from awscli_mfa_plugin.environment import Environment
 
         env = Environment.from_process()
-    if fastpath.answer(argv, env):
-        return 0
-    return run_command(argv)
+    try:
+        # argparse, as the CLI uses it, acts on --version wherever it stands.
+        if VERSION_FLAG in argv:
+            output.check(env.stdout, VERSION_FLAG)
+            output.write(env.stdout, version() + "\n", "The version")
+            return ExitCode.OK
+        if fastpath.answer(argv, env):
+            return ExitCode.OK
+    except MfaSwitchError as error:
+        env.stderr.write(f"{error}\n")
+        env.stderr.flush()
+        return error.exit_code
+    return run_command(argv, env)
 
 
-def run_command(argv):
+def version():
+    """This command's version and the AWS CLI's it runs on, without starting the CLI.
+
+    Importing ``awscli`` and (through it) the CLI's own ``botocore`` costs
+    a few milliseconds; building the CLI's driver, as ``aws --version``
+    does, costs most of a second.
+    """
+    import platform
+
+    import awscli
+    import botocore  # the CLI's copy, now that awscli is imported
+
+    return (f"aws-mfa-switch {__version__} (aws-cli/{awscli.__version__} "
+            f"botocore/{botocore.__version__} "
+            f"Python/{platform.python_version()})")
+
+
+def run_command(argv, env):
     """Run ``aws mfa-switch *argv`` in this process, plugin enabled or not."""
     # The same fix-up the ``aws`` script makes before importing the CLI.
     if os.environ.get("LC_CTYPE", "") == "UTF-8":
@@ -47,12 +77,14 @@ def run_command(argv):
     except BotoCoreError as error:
         # e.g. an unparsable config file: ``aws`` shows a traceback here;
         # botocore's message names the file and nothing of its content.
-        sys.stderr.write(f"The AWS CLI could not start: {error}\n")
+        env.stderr.write(f"The AWS CLI could not start: {error}\n")
+        env.stderr.flush()
         return ExitCode.CONFIG
     except ImportError as error:
-        sys.stderr.write(
+        env.stderr.write(
             f"The AWS CLI could not load a plugin your config file names "
             f"under [plugins]: {error}\n")
+        env.stderr.flush()
         return ExitCode.CONFIG
     status = driver.main([COMMAND_NAME, *argv])
     awscli.clidriver.HISTORY_RECORDER.record("CLI_RC", status, "CLI")

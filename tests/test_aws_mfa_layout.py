@@ -1,6 +1,7 @@
 """aws-mfa users' layout: ``[<profile>-long-term]`` is read as the recipe."""
 import configparser
 import json
+import re
 
 import pytest
 
@@ -114,3 +115,29 @@ def test_long_term_keys_under_the_profile_name_are_still_refused(aws):
     assert result.returncode == 253
     assert "did not write" in result.stderr
     assert aws.credentials.read_bytes() == before
+
+
+def listed(aws):
+    result = aws.run("mfa-switch", "--list")
+    assert result.returncode == 0, result.stderr
+    return {line.split()[0]: line.split()[1:]
+            for line in result.stdout.splitlines()[1:]}
+
+
+def test_the_listing_shows_what_all_switches(aws):
+    use_aws_mfa_layout(aws)
+    with aws.credentials.open("a") as credentials:
+        credentials.write("\n[ops-long-term]\n"
+                          f"aws_access_key_id = {aws.account.access_key_id}\n"
+                          f"aws_secret_access_key = {aws.account.secret_access_key}\n"
+                          f"aws_mfa_device = {aws.account.serial_number}\n")
+    before = listed(aws)
+    assert before == {
+        "dev": [aws.account.role_arn, "dev-long-term", "never", "switched"],
+        "ops": ["session", "token", "ops-long-term", "never", "switched"],
+    }
+    result = aws.run("mfa-switch", "--all", "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+    after = listed(aws)
+    assert after["dev"][:2] == [aws.account.role_arn, "dev-long-term"]
+    assert re.fullmatch(r"0h5\dm|1h00m", after["dev"][2])

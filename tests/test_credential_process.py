@@ -65,6 +65,28 @@ def test_json_is_all_that_goes_to_stdout(aws):
     assert values["aws_secret_access_key"] not in result.stderr
 
 
+def test_silent_on_stderr_when_it_keeps_and_when_it_switches(aws):
+    # Terraform and other SDK users are shown a credential process's stderr.
+    switched = run_without_terminal(aws, "mfa-switch", "--profile", "dev",
+                                    "--credential-process", "--token-code",
+                                    aws.code())
+    assert switched.returncode == 0, switched.stderr
+    assert switched.stderr == ""
+    assert json.loads(switched.stdout)["Version"] == 1
+    kept = run_without_terminal(aws, "mfa-switch", "--profile", "dev",
+                                "--credential-process")
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stderr == ""
+    assert kept.stdout == switched.stdout
+
+
+def test_a_failure_is_still_one_sentence(aws):
+    result = run_without_terminal(aws, "mfa-switch", "--profile", "nope",
+                                  "--credential-process")
+    assert result.returncode == 253
+    assert result.stderr.count("\n") == 1 and "nope" in result.stderr
+
+
 def test_the_cli_uses_stored_credentials_through_the_profile_without_a_prompt(aws):
     switch(aws)
     viaproc(aws)

@@ -291,6 +291,27 @@ CASES = [
          "nothing was written.", FAILURE,
          sts=answered(secret="first\n[default]\naws_access_key_id = AKIA"),
          calls=1),
+    # -- values that are not one value, and which profile ---------------------
+    Case("value-indented-block", ("mfa-switch", "--profile", "nested", "--token-code", "123456"),
+         "The profile 'nested' has an indented block under mfa_role_arn instead of "
+         "one value", CONFIG,
+         config=f"\n[profile nested]\nmfa_role_arn =\n  nested = value\n"
+                f"mfa_serial = {SERIAL}\n"),
+    Case("value-inline-comment", ("mfa-switch", "--profile", "commented", "--token-code", "123456"),
+         "The value of mfa_serial in the profile 'commented' has an inline comment "
+         "(a word starting with '#')", CONFIG,
+         config=recipe("commented", mfa_role_arn=ROLE, mfa_serial=SERIAL + "  # my phone")),
+    Case("bare-run-on-long-term-keys", ("mfa-switch", "--token-code", "123456"),
+         "The profile 'default' holds long-term access keys, not an mfa-switch recipe: "
+         "name the profile to switch with --profile NAME (aws mfa-switch --list",
+         CONFIG),
+    Case("name-and-another-profile",
+         ("mfa-switch", "dev", "--profile", "session", "--token-code", "123456"),
+         "The profile to switch is named twice, as 'dev' and with --profile session",
+         USAGE),
+    Case("profile-beside-all", ("mfa-switch", "--all", "--profile", "dev", "--token-code", "123456"),
+         "--all switches every profile with a role recipe, so --profile dev has no "
+         "place beside it", USAGE),
 ]
 
 

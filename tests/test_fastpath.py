@@ -11,7 +11,6 @@ from awscli_mfa_plugin.environment import Environment
 from tests.conftest import FIXTURES
 
 NOW = datetime.datetime(2030, 1, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
-LOCAL_13H = f"{(NOW + datetime.timedelta(hours=1)).astimezone():%Y-%m-%d %H:%M:%S %Z}"
 
 INI_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini")) + sorted(
     (FIXTURES / "unparsable").glob("*.ini"))
@@ -138,11 +137,21 @@ class TestAnswer:
         assert not home.answer("--credential-process",
                                AWS_DEFAULT_PROFILE="plain", AWS_PROFILE="dev")
 
-    def test_a_profile_named_without_the_flag_wins(self, home):
+    def test_a_profile_named_without_the_flag_wins_over_the_environment(
+            self, home):
         assert home.answer("dev", "--credential-process")
-        assert home.answer("--profile", "plain", "dev", "--credential-process")
-        assert not home.answer("plain", "--profile", "dev",
-                               "--credential-process")
+        assert home.answer("dev", "--credential-process", AWS_PROFILE="plain")
+        assert home.answer("--profile", "dev", "dev", "--credential-process")
+
+    @pytest.mark.parametrize("argv", [
+        ("--profile", "plain", "dev", "--credential-process"),
+        ("plain", "--profile", "dev", "--credential-process"),
+    ])
+    def test_a_name_that_profile_contradicts_is_left_to_the_full_command(
+            self, home, argv):
+        # which refuses it (tests/test_profile_selection.py)
+        assert not home.answer(*argv)
+        assert home.stdout.getvalue() == home.stderr.getvalue() == ""
 
     def test_target_profile_names_the_section_read(self, home):
         home.store("dev-session", NOW + datetime.timedelta(hours=1))
@@ -167,13 +176,10 @@ class TestAnswer:
         home.store("dev", NOW + datetime.timedelta(seconds=901))
         assert home.answer("--profile", "dev", "--credential-process")
 
-    def test_says_on_stderr_what_the_command_says_when_it_keeps(self, home):
+    def test_says_nothing_on_stderr_when_it_answers(self, home):
+        # Terraform and other SDK users see a credential process's stderr.
         assert home.answer("--profile", "dev", "--credential-process")
-        assert home.stderr.getvalue() == (
-            "Profile 'dev' keeps its credentials for "
-            "arn:aws:iam::222222222222:role/Dev (ASIATEMP)\n"
-            f"until 2030-01-01 13:00:00 UTC ({LOCAL_13H} local time), "
-            "1h00m from now; no code needed (--force renews them).\n")
+        assert home.stderr.getvalue() == ""
 
     @pytest.mark.parametrize("argv", [
         ["--profile", "dev"],                                  # not asked for

@@ -325,3 +325,88 @@ def test_every_data_file_is_declared_as_package_data():
     data = Path(awscli_mfa_plugin.__file__).parent / "data"
     shipped = sorted(str(p.relative_to(data.parent)) for p in data.rglob("*") if p.is_file())
     assert shipped and all(name in declared for name in shipped)
+
+
+@pytest.fixture(scope="module")
+def aws_of_another_python(tmp_path_factory):
+    """A real AWS CLI v1 ``aws`` that runs in a Python without this package.
+
+    A fresh virtualenv borrows this one's site-packages as a plain path (so
+    awscli and botocore import, but the package's editable-install hook,
+    a ``.pth`` file there, is not run); the ``aws`` script is this
+    virtualenv's, with that Python on its ``#!`` line.
+    """
+    import sysconfig
+    import venv
+
+    root = tmp_path_factory.mktemp("other-python")
+    venv.create(root / "venv", with_pip=False)
+    python = root / "venv" / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "borrowed.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    script = (BIN / "aws").read_text().split("\n", 1)[1]
+    (bin_dir / "aws").write_text(f"#!{python}\n{script}")
+    (bin_dir / "aws").chmod(0o755)
+    probe = subprocess.run([python, "-c", "import awscli_mfa_plugin"],
+                           capture_output=True, cwd=root)
+    assert probe.returncode != 0, "the other Python must not see the package"
+    return bin_dir, python
+
+
+class TestTheAwsItConfiguresCanLoadThePlugin:
+    def test_an_aws_in_another_python_is_refused_and_nothing_written(
+            self, home, aws_of_another_python):
+        bin_dir, python = aws_of_another_python
+        path = f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin"
+        # That aws works on its own...
+        alone = subprocess.run([bin_dir / "aws", "--version"], capture_output=True,
+                               text=True, env={**os.environ, "PATH": path})
+        assert "aws-cli/1." in alone.stdout + alone.stderr
+        # ...but could not load the plugin, so the installer must not enable it.
+        result = subprocess.run(
+            [sys.executable, "-m", "awscli_mfa_plugin", "install"],
+            capture_output=True, text=True, timeout=300,
+            env={**os.environ, "PATH": path})
+        assert result.returncode == 253, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert f"{python} -m awscli_mfa_plugin install" in result.stderr
+        assert "No module named 'awscli_mfa_plugin'" in result.stderr
+        assert home.files() == {}
+        assert not (home.root / ".aws").exists()
+
+    def test_the_aws_of_this_environment_is_checked_and_accepted(self, home):
+        result = installer("install", PATH=f"{BIN}{os.pathsep}/usr/bin{os.pathsep}/bin")
+        assert result.returncode == 0, result.stderr
+        assert parsed(home.config)["plugins"]["mfa_switch"] == "awscli_mfa_plugin"
+
+
+@pytest.mark.parametrize("first_lines, expected", [
+    ("#!/opt/py/bin/python3.11\nimport sys\n", "/opt/py/bin/python3.11"),
+    ("#!/bin/sh\n'''exec' \"/a very/long/path/bin/python\" \"$0\" \"$@\"\n' '''\n",
+     "/a very/long/path/bin/python"),
+    ("#!/bin/bash\nexec pyenv exec aws \"$@\"\n", None),
+    ("\x7fELF\x02\x01", None),
+])
+def test_the_python_a_script_runs_in(tmp_path, first_lines, expected):
+    script = tmp_path / "aws"
+    script.write_bytes(first_lines.encode("latin-1"))
+    assert install.script_python(str(script), {"PATH": ""}) == expected
+
+
+def test_env_shebang_is_looked_up_on_path(tmp_path):
+    script = tmp_path / "aws"
+    script.write_text("#!/usr/bin/env python3\n")
+    assert install.script_python(str(script), {"PATH": str(BIN)}) == str(
+        BIN / "python3")
+
+
+def test_a_v2_of_another_python_version_is_told_which_python_to_use():
+    cli = install.Cli(2, "aws-cli/2.0.0 at /opt/aws", "/opt/aws", "3.7")
+    sentence = install._cannot_load(cli, "/site", "SyntaxError: invalid syntax", {})
+    assert sentence.count(".") >= 1 and "\n" not in sentence
+    assert "it runs Python 3.7" in sentence
+    assert "install the package with a Python 3.7" in sentence

@@ -158,3 +158,70 @@ def test_the_listing_reads_the_entry_the_switch_wrote(aws):
     (row,) = [line for line in listing.stdout.splitlines()
               if line.startswith("native ")]
     assert "never" not in row and row.rstrip().endswith("m")
+
+
+CORRUPT_ENTRIES = {
+    "expiration-beyond-any-calendar": lambda body: body["Credentials"].update(
+        Expiration="1e300"),
+    "expiration-infinite": lambda body: body["Credentials"].update(
+        Expiration="inf"),
+    "access-key-a-number": lambda body: body["Credentials"].update(
+        AccessKeyId=12345),
+    "token-missing": lambda body: body["Credentials"].pop("SessionToken"),
+    "credentials-a-list": lambda body: body.update(Credentials=[1, 2]),
+    "not-json": None,
+}
+
+
+def corrupt_the_entry(aws, kind):
+    """Switch ``native`` once, then spoil its cache entry as ``kind`` says."""
+    add_native_profile(aws)
+    result = aws.run("mfa-switch", "--profile", "native",
+                     "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+    (entry,) = (aws.dot_aws / "cli" / "cache").iterdir()
+    if CORRUPT_ENTRIES[kind] is None:
+        entry.write_text('{"Credentials": {"AccessKeyId": "ASIA')
+    else:
+        body = json.loads(entry.read_text())
+        CORRUPT_ENTRIES[kind](body)
+        entry.write_text(json.dumps(body))
+    return entry
+
+
+@pytest.mark.parametrize("kind", CORRUPT_ENTRIES)
+def test_the_listing_says_an_entry_is_unreadable(aws, kind):
+    corrupt_the_entry(aws, kind)
+    listing = aws.run("mfa-switch", "--list")
+    assert listing.returncode == 0, listing.stderr
+    assert "Traceback" not in listing.stderr
+    (row,) = [line for line in listing.stdout.splitlines()
+              if line.startswith("native ")]
+    assert row.rstrip().endswith("unreadable cache entry")
+
+
+@pytest.mark.parametrize("kind", CORRUPT_ENTRIES)
+def test_an_unreadable_entry_is_switched_anew_and_exported(aws, kind):
+    entry = corrupt_the_entry(aws, kind)
+    result = aws.run("mfa-switch", "--profile", "native", "--export",
+                     "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "export AWS_ACCESS_KEY_ID='ASIA" in result.stdout
+    body = json.loads(entry.read_text())
+    assert result.stdout.count(body["Credentials"]["AccessKeyId"]) == 1
+    # and botocore uses the entry now: no code asked for.
+    after = run_without_terminal(aws, "sts", "get-caller-identity",
+                                 "--profile", "native")
+    assert after.returncode == 0, after.stderr
+
+
+@pytest.mark.parametrize("kind", ["expiration-beyond-any-calendar",
+                                  "access-key-a-number"])
+def test_an_unreadable_entry_needs_a_code_rather_than_being_kept(aws, kind):
+    corrupt_the_entry(aws, kind)
+    result = run_without_terminal(aws, "mfa-switch", "--profile", "native",
+                                  "--credential-process")
+    assert result.returncode == 252, result.stderr
+    assert "no terminal to ask for it on" in result.stderr
+    assert result.stdout == ""

@@ -100,24 +100,48 @@ def store(cache_dir, config, response):
     return os.path.join(cache_dir, fetcher._cache_key + ".json")
 
 
+class UnreadableEntry(Exception):
+    """A cache entry exists for the profile but holds no usable credentials."""
+
+
+def read_cached(cache_dir, config):
+    """The credentials cached for this profile, expired or not; ``None`` if none.
+
+    Raises :class:`UnreadableEntry` for an entry that is there but cannot be
+    used: not JSON, missing or mistyped values (a number as access key ID),
+    an expiration no calendar holds (``"1e300"``).  The expiration is parsed
+    the way botocore parses it: the CLI writes ``2030-01-01T00:00:00UTC``,
+    which ``fromisoformat`` refuses.
+    """
+    cache = JSONFileCache(cache_dir)
+    key = cache_key(config)
+    if key not in cache:
+        return None
+    try:
+        creds = cache[key]["Credentials"]
+        values = [creds[name] for name in (
+            "AccessKeyId", "SecretAccessKey", "SessionToken")]
+        if not all(isinstance(value, str) and value for value in values):
+            raise TypeError("not text")
+        # botocore raises RuntimeError for a time no time zone can hold.
+        expiration = parse_timestamp(creds["Expiration"]).astimezone(
+            datetime.timezone.utc)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError,
+            OSError, RuntimeError):
+        raise UnreadableEntry(key) from None
+    return StoredCredentials(*values, expiration)
+
+
 def cached(cache_dir, config, now, minimum=EXPIRY_WINDOW):
     """The credentials cached for this profile if more than ``minimum`` s are left.
 
-    With ``minimum=None`` whatever is cached is returned, expired or not.
-    ``None`` when there is no entry, it cannot be read, or it is too close
-    to expiry.  The expiration is parsed the way botocore parses it: the
-    CLI writes ``2030-01-01T00:00:00UTC``, which ``fromisoformat`` refuses.
+    ``None`` when there is no entry, it cannot be read (a switch then
+    replaces it), or it is too close to expiry.
     """
     try:
-        entry = JSONFileCache(cache_dir)[cache_key(config)]
-        creds = entry["Credentials"]
-        expiration = parse_timestamp(creds["Expiration"])
-        stored = StoredCredentials(
-            creds["AccessKeyId"], creds["SecretAccessKey"],
-            creds["SessionToken"],
-            expiration.astimezone(datetime.timezone.utc))
-    except (KeyError, TypeError, ValueError, AttributeError):
+        stored = read_cached(cache_dir, config)
+    except UnreadableEntry:
         return None
-    if minimum is not None and stored.seconds_left(now) <= minimum:
+    if stored is None or stored.seconds_left(now) <= minimum:
         return None
     return stored

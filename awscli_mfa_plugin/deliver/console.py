@@ -20,6 +20,7 @@ import urllib.parse
 
 from awscli_mfa_plugin.errors import (
     ConfigError, MfaSwitchError, NetworkError, ServiceError)
+from awscli_mfa_plugin.deliver import output
 from awscli_mfa_plugin.report import redaction
 
 #: Overrides the partition's federation endpoint (tests, private partitions).
@@ -165,8 +166,7 @@ class Console:
         url = signin_url(creds, target.recipe.role_arn, delivery.region,
                          self.environ, self.send)
         if self.opener is None:
-            self.stdout.write(url + "\n")
-            self.stdout.flush()
+            output.write(self.stdout, url + "\n", "The console sign-in URL")
             return []
         if not self.opener(url):
             raise MfaSwitchError(

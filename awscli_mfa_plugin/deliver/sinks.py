@@ -12,13 +12,15 @@ wants reported (possibly none):
 * :class:`~awscli_mfa_plugin.deliver.console.Console` — the AWS console
   signed in with them (``--console``, ``--console-url``).
 
-The pipeline runs them in order; a sink that fails raises the error that
-ends the run.
+The pipeline runs them in order, standard output first: an answer that
+cannot be printed (a full disk, a reader gone) ends the run before
+anything is stored, so nothing is kept that the caller never received.
+A sink that fails raises the error that ends the run.
 """
 import dataclasses
 from typing import Optional, Tuple
 
-from awscli_mfa_plugin.deliver import clicache, inifile, shells
+from awscli_mfa_plugin.deliver import clicache, inifile, output, shells
 from awscli_mfa_plugin.deliver.stored import (
     StoredCredentials, format_expiration, record_values)
 from awscli_mfa_plugin.plan import aws_mfa
@@ -124,6 +126,6 @@ class Stdout:
             text = creds.process_json() + "\n"
         else:
             return []
-        self.stream.write(text)
-        self.stream.flush()
+        output.write(self.stream, text, "The credentials",
+                     note="nothing was stored")
         return []

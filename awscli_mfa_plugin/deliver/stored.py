@@ -195,7 +195,9 @@ def from_section(section):
     expiration = parse_expiration(section.get("expiration"))
     values = [section.get(key) for key in (
         "aws_access_key_id", "aws_secret_access_key", "aws_session_token")]
-    if expiration is None or not all(values):
+    # A value botocore read as an indented block is a dict, not a key.
+    if expiration is None or not all(
+            isinstance(value, str) and value for value in values):
         return None
     source = section.get(FOR_SOURCE_KEY)
     return StoredCredentials(

@@ -19,9 +19,11 @@ and ``assume_role``) and the AWS CLI's own role profiles (``role_arn``,
 """
 import dataclasses
 import re
+import shlex
 from typing import Optional
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
+from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
 from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
@@ -48,6 +50,18 @@ AWS_MFA_ROLE_KEY = "assume_role"
 #: aws-mfa's default durations (it has no config key for them); kept so its
 #: users get what they got before.
 AWS_MFA_DURATIONS = {True: "3600", False: "43200"}
+
+#: Every key mfa-switch reads as one value, in any profile a switch reads
+#: (the profile, its source profile, aws-mfa's long-term section): the
+#: recipe keys and the AWS CLI's own role keys.
+VALUE_KEYS = (*RECIPE_KEYS, PROCESS_KEY, MIN_REMAINING_KEY,
+              "role_arn", "source_profile", "credential_source",
+              "duration_seconds", "role_session_name", "external_id",
+              AWS_MFA_DEVICE_KEY, AWS_MFA_ROLE_KEY)
+
+# configparser, as botocore uses it, has no inline comments: "# ..." or
+# "; ..." after a blank stays in the value.
+_INLINE_COMMENT = re.compile(r"(?:^|\s)([#;])")
 
 #: STS caps a role assumed with temporary credentials (role chaining) at
 #: one hour, whatever the role allows.
@@ -125,6 +139,7 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     :func:`awscli_mfa_plugin.plan.validation.check_recipe`).
     """
     config = profiles.get(profile)
+    check_values(profile, config)
     values = {attr: (config or {}).get(key) for key, attr in RECIPE_KEYS.items()}
     layout = "mfa"
     if not any(values.values()):
@@ -140,6 +155,15 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     config = config or {}
     if not any(values.values()) and not config.get(PROCESS_KEY) \
             and not overrides.any_recipe_value():
+        if holds_long_term_keys(config):
+            # A recipe cannot go there: the profile would be its own source.
+            raise RecipeError(
+                f"The profile {profile!r} holds long-term access keys, not an "
+                "mfa-switch recipe: name the profile to switch with --profile "
+                "NAME (aws mfa-switch --list shows which can be), or add a "
+                "recipe under another profile name, with mfa_source_profile "
+                f"= {profile}."
+            )
         raise RecipeError(
             f"The profile {profile!r} has no mfa-switch recipe; add "
             "mfa_source_profile and mfa_serial (and mfa_role_arn to assume a "
@@ -169,6 +193,7 @@ def _recipe(profiles, profile, values, target_profile, user_name, layout):
             f"The source profile {source!r} of {profile!r} is not in your AWS "
             "config or credentials file."
         )
+    check_values(source, source_config)
     serial = values["serial_number"] or source_config.get("mfa_serial")
     role_arn = values["role_arn"] or None
     duration = parse_duration(values["duration_seconds"], role_arn is not None)
@@ -211,6 +236,7 @@ def aws_mfa_values(profiles, profile, user_name=None):
     long_term = profiles.get(source)
     if long_term is None:
         return None
+    check_values(source, long_term)
     role_arn = long_term.get(AWS_MFA_ROLE_KEY) or None
     return {
         "source_profile": source,
@@ -279,6 +305,7 @@ def native_recipe(profiles, profile, user_name=None):
     credentials from ``credential_source``, which mfa-switch cannot reach.
     """
     config = profiles[profile]
+    check_values(profile, config)
     if not config.get("source_profile"):
         raise RecipeError(
             f"The profile {profile!r} has no source_profile (credential_source "
@@ -307,15 +334,133 @@ def switchable_profiles(profiles):
     ['a', 'c']
     """
     names = []
+    layout = aws_mfa_profiles(profiles)
     for name, config in profiles.items():
         if config.get("mfa_role_arn"):
             names.append(name)
-        elif name.endswith(AWS_MFA_SUFFIX) and config.get(AWS_MFA_ROLE_KEY):
-            base = name[:-len(AWS_MFA_SUFFIX)]
-            if base and not any(
-                    profiles.get(base, {}).get(key) for key in RECIPE_KEYS):
-                names.append(base)
+        elif name in layout and config.get(AWS_MFA_ROLE_KEY):
+            names.append(layout[name])
     return names
+
+
+def aws_mfa_profiles(profiles):
+    """aws-mfa's layout in ``profiles``: ``{long-term section: profile}``.
+
+    A ``[<profile>-long-term]`` section with ``aws_mfa_device`` or
+    ``assume_role`` is the recipe of ``<profile>`` unless that profile has
+    ``mfa_*`` recipe keys of its own (which win, as in :func:`resolve_recipe`).
+
+    >>> aws_mfa_profiles({"dev-long-term": {"aws_mfa_device": "arn:m"},
+    ...                   "keys-long-term": {"aws_access_key_id": "AKIA"}})
+    {'dev-long-term': 'dev'}
+    """
+    found = {}
+    for name, config in profiles.items():
+        base = name[:-len(AWS_MFA_SUFFIX)]
+        if not (name.endswith(AWS_MFA_SUFFIX) and base):
+            continue
+        if not (config.get(AWS_MFA_DEVICE_KEY) or config.get(AWS_MFA_ROLE_KEY)):
+            continue
+        if not any(profiles.get(base, {}).get(key) for key in RECIPE_KEYS):
+            found[name] = base
+    return found
+
+
+def holds_long_term_keys(config):
+    """True for a profile with an access key and no session token.
+
+    >>> holds_long_term_keys({"aws_access_key_id": "AKIA", "region": "x"})
+    True
+    >>> holds_long_term_keys({"aws_access_key_id": "ASIA",
+    ...                       "aws_session_token": "t"})
+    False
+    """
+    return bool(config and config.get("aws_access_key_id")
+                and not config.get("aws_session_token"))
+
+
+def check_values(name, config):
+    """Refuse a value of :data:`VALUE_KEYS` that cannot be one value.
+
+    botocore reads an indented block under a key as a dict of settings,
+    and keeps an inline comment as part of the value; either way the value
+    is not what the user meant, so it is named before anything is called.
+
+    >>> check_values("dev", {"mfa_serial": "arn:aws:iam::1:mfa/a  # phone"})
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.RecipeError: The value of mfa_serial in the profile 'dev' has an inline comment (a word starting with '#'), which AWS config files do not have: the comment is read as part of the value; put it on a line of its own.
+
+    Raises :class:`RecipeError`.
+    """
+    for key in VALUE_KEYS:
+        value = (config or {}).get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise RecipeError(
+                f"The profile {name!r} has an indented block under {key} "
+                f"instead of one value; write it on one line ({key} = value) "
+                "in your AWS config or credentials file."
+            )
+        marker = _comment_marker(key, value)
+        if marker is not None:
+            raise RecipeError(
+                f"The value of {key} in the profile {name!r} has an inline "
+                f"comment (a word starting with {marker!r}), which AWS config "
+                "files do not have: the comment is read as part of the "
+                "value; put it on a line of its own."
+            )
+
+
+def _comment_marker(key, value):
+    """The comment character that starts a word of ``value``, or ``None``."""
+    if key == PROCESS_KEY:
+        # A command line: ';' may be an argument, and '#' inside quotes is
+        # text; a word that starts with '#' is what a shell would skip.
+        try:
+            words = shlex.split(value)
+        except ValueError:
+            return None  # reported with the command's other faults
+        return "#" if any(word.startswith("#") for word in words) else None
+    match = _INLINE_COMMENT.search(value)
+    return match.group(1) if match else None
+
+
+def check_profile_flag(names, all_profiles, profile_flag):
+    """Refuse ``--profile`` where profile names (or ``--all``) already say what to switch.
+
+    ``names`` are the profiles named without a flag, ``profile_flag`` the
+    CLI's global ``--profile`` (``None`` when absent; ``AWS_PROFILE`` is not
+    a flag and is simply overridden by a name).  ``--profile`` repeating
+    the one name given is accepted.
+
+    >>> check_profile_flag(["dev"], False, "dev")
+    >>> check_profile_flag(["dev"], False, "prod")
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: The profile to switch is named twice, as 'dev' and with --profile prod; name it once (aws mfa-switch dev, or aws mfa-switch --profile prod).
+    """
+    if profile_flag is None:
+        return
+    if all_profiles:
+        raise UsageError(
+            f"--all switches every profile with a role recipe, so --profile "
+            f"{profile_flag} has no place beside it; drop one of them."
+        )
+    if len(names) > 1:
+        listed = " ".join(names)
+        raise UsageError(
+            f"The profiles to switch are named ({listed}), so --profile "
+            f"{profile_flag} has no place beside them; drop it or add its "
+            "name to the list."
+        )
+    if names and names[0] != profile_flag:
+        raise UsageError(
+            f"The profile to switch is named twice, as {names[0]!r} and with "
+            f"--profile {profile_flag}; name it once (aws mfa-switch "
+            f"{names[0]}, or aws mfa-switch --profile {profile_flag})."
+        )
 
 
 def parse_duration(value, uses_role):

@@ -174,7 +174,8 @@ def check_source_chain(recipe, profiles):
             return
         path.append(current)
         current = (profiles.get(current) or {}).get("mfa_source_profile")
-        if not current:
+        # Not a name (an indented block) is refused when that profile is used.
+        if not current or not isinstance(current, str):
             return
     path.append(current)
     chain = " -> ".join(path)

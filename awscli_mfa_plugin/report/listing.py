@@ -1,18 +1,25 @@
 """``aws mfa-switch --list``: the profiles that can be switched, and their time left.
 
-Two kinds of profile are listed, in config order:
+Three kinds of profile are listed, in config order, by the rules the
+command switches by:
 
 * a recipe (``mfa_*`` keys): its credentials are the section of the same
   name in the shared credentials file;
 * a native role profile (``role_arn`` with ``mfa_serial``): botocore keeps
   its credentials in the AWS CLI's cache (``~/.aws/cli/cache``), under the
-  key botocore computes from the role's settings.
+  key botocore computes from the role's settings;
+* aws-mfa's layout (``[<profile>-long-term]`` with ``aws_mfa_device`` or
+  ``assume_role``): listed as ``<profile>``, where the switch writes.
 """
 import dataclasses
 
+from awscli_mfa_plugin.deliver import output
 from awscli_mfa_plugin.plan.recipe import (
+    AWS_MFA_ROLE_KEY,
     DEFAULT_SOURCE_PROFILE,
     RECIPE_KEYS,
+    aws_mfa_profiles,
+    check_values,
     is_native_role,
 )
 from awscli_mfa_plugin.report.sentences import describe_left
@@ -20,6 +27,9 @@ from awscli_mfa_plugin.deliver.stored import read_all_stored
 
 SESSION_TOKEN = "session token"
 NEVER = "never switched"
+#: A native profile's cache entry exists but cannot be read; the next
+#: switch replaces it.
+UNREADABLE = "unreadable cache entry"
 HEADERS = ("PROFILE", "ROLE", "SOURCE", "LEFT")
 
 
@@ -27,6 +37,10 @@ def write_listing(env, profiles, credentials_path, cache_dir):
     """Write the table for ``profiles`` to ``env.stdout``.
 
     Nothing to list is said on stderr, so stdout only ever holds a table.
+    Raises :class:`~awscli_mfa_plugin.errors.RecipeError` for a listed
+    profile whose values cannot be read (see :func:`recipe.check_values`)
+    and :class:`~awscli_mfa_plugin.errors.OutputError` when stdout cannot
+    take the table.
     """
     rows = switchable_rows(
         profiles,
@@ -40,8 +54,7 @@ def write_listing(env, profiles, credentials_path, cache_dir):
             "with mfa_serial in your AWS config.\n")
         env.stderr.flush()
         return
-    env.stdout.write(render_table(rows))
-    env.stdout.flush()
+    output.write(env.stdout, render_table(rows), "The listing")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,7 +73,8 @@ def switchable_rows(profiles, stored, native_expiration, now):
     ``profiles`` is botocore's profile map, ``stored`` maps a credentials
     section name to its :class:`~awscli_mfa_plugin.deliver.stored.StoredCredentials`,
     ``native_expiration(config)`` returns when a native role profile's
-    cached credentials expire (``None`` when nothing is cached).
+    cached credentials expire (``None`` when nothing is cached,
+    :data:`UNREADABLE` when the entry cannot be read).
 
     >>> rows = switchable_rows(
     ...     {"default": {"mfa_serial": "arn:aws:iam::1:mfa/a"},
@@ -70,8 +84,11 @@ def switchable_rows(profiles, stored, native_expiration, now):
     [('dev', 'arn:aws:iam::2:role/R', 'default', 'never switched')]
     """
     rows = []
+    layout = aws_mfa_profiles(profiles)
+    listed = set()
     for name, config in profiles.items():
         if is_native_role(config):
+            check_values(name, config)
             expiration = native_expiration(config)
             rows.append(Row(
                 profile=name,
@@ -81,6 +98,7 @@ def switchable_rows(profiles, stored, native_expiration, now):
                 left=_left(expiration, now),
             ))
         elif has_recipe(name, config):
+            check_values(name, config)
             creds = stored.get(name)
             role = config.get("mfa_role_arn") or None
             source = config.get("mfa_source_profile") or DEFAULT_SOURCE_PROFILE
@@ -91,6 +109,23 @@ def switchable_rows(profiles, stored, native_expiration, now):
                 left=_left(creds and creds.expiration, now)
                 + _other(creds, role, source),
             ))
+        elif name in layout:
+            base = layout[name]
+            if is_native_role(profiles.get(base, {})) or base in listed:
+                continue  # switched, and listed, by its own config
+            check_values(name, config)
+            creds = stored.get(base)
+            role = config.get(AWS_MFA_ROLE_KEY) or None
+            rows.append(Row(
+                profile=base,
+                role=role or SESSION_TOKEN,
+                source=name,
+                left=_left(creds and creds.expiration, now)
+                + _other(creds, role, name),
+            ))
+        else:
+            continue
+        listed.add(rows[-1].profile)
     return rows
 
 
@@ -124,6 +159,8 @@ def _other(creds, role, source):
 def _left(expiration, now):
     if expiration is None:
         return NEVER
+    if expiration is UNREADABLE:
+        return UNREADABLE
     return describe_left((expiration - now).total_seconds())
 
 
@@ -144,12 +181,16 @@ def render_table(rows):
 def cli_cache_expiration(cache_dir, config):
     """When the AWS CLI's cached credentials for a native role profile expire.
 
-    ``None`` when nothing usable is cached.  The file name is the key
-    botocore's own assume-role fetcher computes from the profile's
-    settings (:func:`awscli_mfa_plugin.deliver.clicache.cache_key`), so this finds
+    ``None`` when nothing is cached, :data:`UNREADABLE` when the entry
+    cannot be read.  The file name is the key botocore's own assume-role
+    fetcher computes from the profile's settings
+    (:func:`awscli_mfa_plugin.deliver.clicache.cache_key`), so this finds
     exactly the entry ``aws --profile`` would use.
     """
     from awscli_mfa_plugin.deliver import clicache as native
 
-    stored = native.cached(cache_dir, config, None, minimum=None)
+    try:
+        stored = native.read_cached(cache_dir, config)
+    except native.UnreadableEntry:
+        return UNREADABLE
     return stored and stored.expiration

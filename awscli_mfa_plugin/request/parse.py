@@ -9,7 +9,7 @@ import os
 from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.plan.recipe import Overrides
+from awscli_mfa_plugin.plan.recipe import Overrides, check_profile_flag
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Request:
     cache_dir: str = ""
     #: The login name, the last resort for a session name.
     user_name: Optional[str] = None
+    #: The CLI's global ``--profile`` as typed (``None`` when absent).
+    profile_flag: Optional[str] = None
     #: The environment variables of the run (federation endpoint override).
     environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
@@ -107,6 +109,7 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
             session.get_config_variable("credentials_file")),
         cache_dir=cache_dir,
         user_name=_login_name(),
+        profile_flag=parsed_globals.profile,
         environ=environ,
     )
     check(request)
@@ -132,6 +135,7 @@ def check(request):
     if len(chosen) > 1:
         raise UsageError(
             f"{chosen[0]} and {chosen[1]} cannot be used together; pick one.")
+    check_profile_flag(request.names, request.every, request.profile_flag)
     if request.unset and request.export is None:
         raise UsageError(
             "--unset goes with --export: 'aws mfa-switch --export --unset' "

@@ -614,15 +614,12 @@ def _check_target(profiles, target):
 def _check_targets(path, sections, recipes, extra=()):
     """Refuse sections that must not be written, before a code is asked for.
 
-    Sections aws-mfa wrote, for recipes read from aws-mfa's own layout, are
-    the one exception: the write itself takes them over.
+    The write's own checks, with the write's own takeover of sections
+    aws-mfa wrote for recipes read from aws-mfa's layout.
     """
-    names = [
-        recipe.target_profile for recipe in recipes
-        if not (recipe.layout == "aws-mfa" and aws_mfa.wrote_section(
-            sections.get(recipe.target_profile, {})))
-    ]
-    inifile.check_credentials_targets(path, names + list(extra))
+    names = [recipe.target_profile for recipe in recipes]
+    inifile.check_credentials_targets(
+        path, names + list(extra), **aws_mfa.takeover(recipes))
 
 
 def _login_name():

@@ -26,9 +26,9 @@ every AWS tool on the machine, not just this one:
   real (symlink-resolved) file, is fsynced, gets mode 0600 and is renamed
   over the old file; the folder is fsynced afterwards.  A crash at any moment
   leaves the old or the new file, never a mix.
-* **Serialized.**  Writers hold a lock (the ``filelock`` package) on a
-  hidden lock file next to the real file for the whole read-modify-write,
-  so concurrent runs writing different sections all land; the lock file is
+* **Serialized.**  Writers hold an exclusive ``flock`` on a hidden lock
+  file next to the real file for the whole read-modify-write, so
+  concurrent runs writing different sections all land; the lock file is
   removed before the lock is released.
 
 Reading profiles for any other purpose goes through the botocore session;
@@ -38,6 +38,7 @@ Reading profiles for any other purpose goes through the botocore session;
 import configparser
 import contextlib
 import enum
+import errno
 import gc
 import io
 import os
@@ -45,9 +46,15 @@ import re
 import shlex
 import stat
 import tempfile
+import time
 
 from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock; _locked says so in a sentence
+    fcntl = None
 
 CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
@@ -997,61 +1004,102 @@ def _give_to_owner(target, folder, owner=None):
 
 @contextlib.contextmanager
 def _locked(real):
-    """Hold the writers' lock on ``real`` for the duration.
+    """Hold an exclusive ``flock`` on :func:`lock_path` for the duration.
 
-    ``filelock`` takes an exclusive ``flock`` on :func:`lock_path` (a
-    separate file: the data file's inode is replaced on every write),
-    opening it with ``O_NOFOLLOW``, so a symlink planted there is refused
-    rather than followed.  The lock file is unlinked while still held, so
-    none is left in the user's folder; a waiter that then gets the lock on
-    the unlinked file sees so and locks the next one (``filelock`` checks
-    the link count after every ``flock``).  A run as root hands a new lock
-    file to the owner of the file it guards, so that even one left by a
-    crash stays usable by that user.
+    A separate file is locked because the data file's inode is replaced on
+    every write.  It is opened with ``O_NOFOLLOW``, so a symlink planted
+    there is refused, never followed (nor its target created).  It is
+    unlinked while still held, so none stays in the user's folder; a waiter
+    whose ``flock`` then succeeds on the unlinked file sees that the path
+    no longer leads to it and locks the next one.  A run as root hands a
+    new lock file to the owner of the file it guards, so that even one left
+    by a crash stays usable by that user.  The kernel drops a ``flock``
+    when its holder dies, so a leftover file never blocks anyone.
 
-    Measured against the hand-written ``flock`` this replaced (commit
-    65903ea) on 2026-12-02, 2 shared cores: a locked edit that changes
-    nothing takes 1.17 ms (quartiles 1.07-1.40) against 0.29 ms
-    (bench/lock.py, 3000 edits a side, alternating); importing filelock
-    adds 19 ms (median of 21) to an ``aws`` process that writes, and
-    ``aws mfa-switch`` against a bare ``aws sts assume-role`` went from
-    1.042x to 1.069x the instructions (bench/run.py --only 2
-    --instructions).  Kept: a few milliseconds per switch buy a lock that
-    a maintained library keeps safe (O_NOFOLLOW and O_EXCL creation, the
-    unlinked-file recheck, a lock for Windows too), and the README's goal
-    (1.10x) holds.  It is imported here, not at the top, so that runs that
-    write nothing (kept credentials, --list) do not pay for it.
+    Hand-written, not the ``filelock`` package, which was tried and
+    measured (commit e2f4c6e, 2026-12-02, 2 shared cores): AWS CLI v2
+    imports this plugin from a folder that does not hold its dependencies
+    (the source tree of an editable install; see install.plugin_folder),
+    where ``import filelock`` fails, so every switch under v2 ended in "No
+    module named 'filelock'"; it also added 19 ms (median of 21) to every
+    ``aws`` process that writes - ``aws mfa-switch`` against a bare
+    ``aws sts assume-role`` went from 1.042x to 1.069x the instructions -
+    and a locked edit that changes nothing took 1.17 ms against the old
+    hand-written lock's 0.29 ms.  This lock, which also creates and removes
+    its file each time, takes 0.39 ms against filelock's 0.95 ms in the
+    same run (bench/lock.py --against e2f4c6e, medians of 3000 edits).
+    What filelock would have added is the few lines below: ``O_NOFOLLOW``,
+    the unlinked-file recheck, the timeout.
     """
-    import filelock  # only writers pay for importing it
-
-    path = lock_path(real)
-    acquired = []
-
-    def on_acquired(fd):
-        acquired.append(os.fstat(fd))
-        _give_to_owner(fd, os.path.dirname(real), _owner_of(real))
-
-    lock = filelock.FileLock(path, timeout=LOCK_TIMEOUT, mode=0o600,
-                             on_acquired=on_acquired)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
+    if fcntl is None:
         raise errors.CredentialsFileError(
-            "Another program has held the lock {} for {:g} seconds (another "
-            "mfa-switch run?), so {} was not changed; try again when it has "
-            "finished.".format(path, LOCK_TIMEOUT, real)
-        ) from None
-    except OSError as exc:
-        raise _lock_error(path, real, exc) from None
+            "mfa-switch cannot lock files on this system yet, so it does not "
+            "write {}.".format(real)
+        )
+    path = lock_path(real)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    pause = 0.005
+    while True:
+        held = _try_lock(path, real)
+        if held is not None:
+            break
+        if time.monotonic() >= deadline:
+            raise errors.CredentialsFileError(
+                "Another program has held the lock {} for {:g} seconds (another "
+                "mfa-switch run?), so {} was not changed; try again when it has "
+                "finished.".format(path, LOCK_TIMEOUT, real)
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+    fd, st = held
     try:
         yield
     finally:
         try:
-            with contextlib.suppress(OSError, IndexError):
-                if os.path.samestat(os.lstat(path), acquired[-1]):
-                    os.unlink(path)
+            with contextlib.suppress(OSError):
+                if os.path.samestat(os.lstat(path), st):
+                    os.unlink(path)  # still held: nobody can lock it meanwhile
         finally:
-            lock.release()
+            os.close(fd)  # releases the flock
+
+
+def _try_lock(path, real):
+    """``(fd, stat)`` holding the lock on the file at ``path``, or ``None`` if busy."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW
+    while True:
+        try:
+            fd = os.open(path, flags, 0o600)
+        except OSError as exc:
+            raise _lock_error(path, real, exc) from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise errors.CredentialsFileError(
+                    "Cannot lock {}: {} is not a regular file; remove it and try "
+                    "again.".format(real, path))
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    os.close(fd)
+                    return None
+                raise _file_error("lock", real, exc) from None
+            try:
+                current = os.lstat(path)
+            except FileNotFoundError:
+                current = None
+            if current is None or not os.path.samestat(current, st):
+                os.close(fd)  # its holder unlinked it: lock the next one
+                continue
+            if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != 0o600:
+                with contextlib.suppress(OSError):
+                    os.fchmod(fd, 0o600)  # whatever the umask left
+            _give_to_owner(fd, os.path.dirname(real), _owner_of(real))
+            return fd, st
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise
 
 
 def _check_lock_file(real):

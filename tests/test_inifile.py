@@ -1405,6 +1405,15 @@ class TestConcurrency:
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[default]\n"
 
+    def test_no_flock_is_a_sentence_not_a_traceback(self, tmp_path, monkeypatch):
+        """Where fcntl is missing (Windows), writing stops with a CredentialsFileError."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        monkeypatch.setattr(inifile, "fcntl", None)
+        with pytest.raises(errors.CredentialsFileError, match="cannot lock"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == b"[default]\n"
+
     def test_leftover_lock_file_does_not_block(self, tmp_path, monkeypatch):
         """A lock file left behind (nobody holding it) is reused, then removed."""
         path = tmp_path / "credentials"
@@ -1554,6 +1563,29 @@ class TestLockFile:
             inifile.update_section(path, "plugins", {"a": "b"})
         assert victim.read_bytes() == b"precious"
         assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+    def test_a_lock_file_unlinked_under_a_waiter_is_not_trusted(self, tmp_path, monkeypatch):
+        """A waiter that opened the lock file just before its holder removed it
+        gets the flock on a file nobody else will look at: it must lock the
+        file now at the path instead, or two writers would overlap."""
+        import fcntl
+
+        real = str(tmp_path / "credentials")
+        path = inifile.lock_path(real)
+        locked = []
+        original = fcntl.flock
+
+        def flock(fd, operation):
+            if not locked:
+                os.unlink(path)  # the holder's release, between open and flock
+            locked.append(fd)
+            return original(fd, operation)
+
+        monkeypatch.setattr(fcntl, "flock", flock)
+        with inifile._locked(real):
+            assert len(locked) == 2
+            assert os.path.samestat(os.lstat(path), os.fstat(locked[-1]))
+        assert not os.path.lexists(path)
 
     def test_a_root_owned_leftover_is_a_sentence_for_the_user(self, tmp_path):
         """A lock file the user cannot open (root's, 0600): one sentence, at

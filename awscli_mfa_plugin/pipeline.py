@@ -88,10 +88,10 @@ def run(request, tools):
         say(line)
     # Refuse before anyone is asked for anything; the write checks again
     # under its lock.
-    _check_writable(request, sections, to_switch, ())
+    _check_writable(request, to_switch, ())
     to_switch = _with_devices(to_switch, request, tools, say)
     planned = planner.exchanges(to_switch, request, sections, now)
-    _check_writable(request, sections, (), planned)
+    _check_writable(request, (), planned)
 
     outcome = exchange.run(planned, tools.client_creator, tools.codes,
                            tools.env.now())
@@ -124,22 +124,19 @@ def _deliver(request, tools, delivery):
     return [line for sink in sinks for line in sink.deliver(delivery)]
 
 
-def _check_writable(request, sections, targets, planned):
+def _check_writable(request, targets, planned):
     """Raise what the credentials write would raise, writing nothing.
 
-    Sections aws-mfa wrote, for recipes read from aws-mfa's own layout, are
-    the one exception: the write itself takes them over.
+    The write's own checks, with the write's own takeover of sections
+    aws-mfa wrote for recipes read from aws-mfa's layout.
     """
-    names = [
-        t.recipe.target_profile for t in targets
-        if t.sink == planner.FILE and not (
-            t.recipe.layout == "aws-mfa" and aws_mfa.wrote_section(
-                sections.get(t.recipe.target_profile, {})))
-    ]
+    recipes = [t.recipe for t in targets if t.sink == planner.FILE]
+    names = [r.target_profile for r in recipes]
     names += [e.session_section for e in planned
               if e.needs_code and not e.direct]
     if names:
-        inifile.check_credentials_targets(request.credentials_path, names)
+        inifile.check_credentials_targets(
+            request.credentials_path, names, **aws_mfa.takeover(recipes))
 
 
 def _with_devices(to_switch, request, tools, say):

@@ -42,8 +42,15 @@ class TestRecipe:
         assert recipe.source_profile == "default" and recipe.layout == "mfa"
 
     @pytest.mark.parametrize("section, expected", [
-        ({"aws_access_key_id": "ASIA", "assumed_role": "True",
-          "expiration": "2030-01-01 00:00:00"}, True),
+        ({"aws_access_key_id": "ASIA", "aws_session_token": "t",
+          "assumed_role": "True", "expiration": "2030-01-01 00:00:00"}, True),
+        # long-term keys with aws-mfa's bookkeeping lines are still long-term
+        ({"aws_access_key_id": "AKIA", "aws_secret_access_key": "s",
+          "assumed_role": "False", "expiration": "2030-01-01 00:00:00"}, False),
+        ({"aws_access_key_id": "ASIA", "aws_secret_access_key": "s",
+          "assumed_role": "False", "expiration": "2030-01-01 00:00:00"}, False),
+        ({"aws_access_key_id": "AKIA", "aws_session_token": "t",
+          "assumed_role": "False", "expiration": "2030-01-01 00:00:00"}, False),
         ({"aws_access_key_id": "AKIA", "aws_secret_access_key": "s"}, False),
         ({"assumed_role": "True", "expiration": "x",
           "managed_by": "mfa-switch"}, False),
@@ -141,3 +148,32 @@ def test_the_listing_shows_what_all_switches(aws):
     after = listed(aws)
     assert after["dev"][:2] == [aws.account.role_arn, "dev-long-term"]
     assert re.fullmatch(r"0h5\dm|1h00m", after["dev"][2])
+
+
+@pytest.mark.parametrize("key_id, token", [
+    ("AKIAKEEPKEEPKEEPKEEP", ""),
+    # whatever the prefix, no session token means the keys may be long-term
+    ("ASIAKEEPKEEPKEEPKEEP", ""),
+    ("AKIAKEEPKEEPKEEPKEEP", "aws_session_token = t\n"),
+])
+def test_long_term_keys_with_aws_mfas_bookkeeping_are_refused(
+        offline_aws, fake_sts, key_id, token):
+    """aws-mfa's lines next to long-term keys do not make them aws-mfa's:
+    refused before a code is asked for or sent, the file as it was."""
+    aws = offline_aws
+    use_aws_mfa_layout(aws, (
+        "\n[dev]\n"
+        f"aws_access_key_id = {key_id}\n"
+        "aws_secret_access_key = keep-this-secret\n" + token +
+        "assumed_role = False\n"
+        "expiration = 2020-01-01 00:00:00\n"))
+    before = aws.credentials.read_bytes()
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code", "123456")
+    assert result.returncode == 253, result.stderr
+    assert result.stderr.startswith(
+        f"The section [dev] in {aws.credentials} holds credentials that "
+        "mfa-switch did not write")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "keep-this-secret" not in result.stderr
+    assert fake_sts.requests == []
+    assert aws.credentials.read_bytes() == before

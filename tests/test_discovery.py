@@ -5,6 +5,7 @@ import time
 import boto3
 import pexpect
 import pytest
+from botocore.configloader import load_config
 
 from awscli_mfa_plugin.plan.discovery import user_name_of
 from awscli_mfa_plugin.errors import RecipeError
@@ -155,3 +156,50 @@ def test_aws_mfa_layout_saves_the_device_where_aws_mfa_reads_it(aws):
     long_term = aws.credentials.read_text().split("[dev-long-term]\n")[1]
     assert f"aws_mfa_device = {serial}" in long_term.split("\n[")[0]
     assert "[profile dev]" not in aws.config.read_text()
+
+
+@pytest.mark.parametrize("name, sections", [
+    ("dev", ['[profile "dev"]']),
+    ("dev", ["[profile 'dev']"]),
+    ("dev", ["[profile  dev]"]),
+    ("my profile", ['[profile "my profile"]']),
+    ("default", ["[profile default]"]),
+    # [default] and [profile default] both: botocore reads the last one
+    ("default", ["[default]\nregion = us-east-2\n", "[profile default]"]),
+    ("default", ["[profile default]\nregion = us-east-2\n", "[default]"]),
+], ids=["double-quoted", "single-quoted", "two-spaces", "name-with-space",
+        "profile-default", "default-then-profile-default",
+        "profile-default-then-default"])
+def test_save_serial_edits_the_section_botocore_reads(aws, name, sections):
+    """The serial goes into the recipe's own section, however its header is
+    written: no new section that botocore would read instead of the recipe."""
+    serial = enable_device(aws)
+    a = aws.account
+    recipe = (f"mfa_role_arn = {a.role_arn}\n"
+              "mfa_source_profile = base\n"
+              f"region = {REGION}\n")
+    *others, last = sections
+    aws.config.write_text(
+        "[plugins]\nmfa_switch = awscli_mfa_plugin\n\n"
+        + "".join(other + "\n" for other in others)
+        + last + "\n" + recipe)
+    aws.credentials.write_text(
+        "[base]\n"
+        f"aws_access_key_id = {a.access_key_id}\n"
+        f"aws_secret_access_key = {a.secret_access_key}\n")
+    before = aws.config.read_text()
+    result = aws.run("mfa-switch", "--profile", name, "--token-code", aws.code(),
+                     "--save-serial")
+    assert result.returncode == 0, result.stderr
+    assert f"Saved the device in {aws.config}" in result.stderr
+    after = aws.config.read_text()
+    assert after == before + f"mfa_serial = {serial}\n"
+    profile = load_config(str(aws.config))["profiles"][name]
+    assert profile == {"mfa_role_arn": a.role_arn, "mfa_source_profile": "base",
+                       "region": REGION, "mfa_serial": serial}
+    # The next switch reads the recipe, device included: no lookup, same role.
+    again = aws.run("mfa-switch", "--profile", name, "--token-code", aws.code(),
+                    "--force")
+    assert again.returncode == 0, again.stderr
+    assert "ListMFADevices" not in again.stderr
+    assert "assumed-role/AccessToTestDev/" in again.stderr

@@ -67,6 +67,9 @@ TEMPORARY_SOURCE = (
     "aws_session_token = TemporarySourceTokenExample==\n"
 )
 
+#: A success STS would answer with, had the run got that far.
+WOULD_SUCCEED = fakests.assume_role_response(ROLE)
+
 CASES = [
     # -- the profile and its recipe ------------------------------------------
     Case("unknown-profile", ("mfa-switch", "--profile", "nope", "--token-code", "123456"),
@@ -120,6 +123,23 @@ CASES = [
          "holds credentials that mfa-switch did not write", CONFIG,
          credentials="\n[keep]\naws_access_key_id = AKIAKEEPEXAMPLE00000\n"
                      "aws_secret_access_key = keepSecretExample0000000000000000000000\n"),
+    # Names the credentials writer refuses are refused before any code is
+    # sent: with a scripted success waiting, no STS request is made.
+    Case("target-default-section", dev("--token-code", "123456", "--target-profile", "DEFAULT"),
+         "mfa-switch does not write to the [DEFAULT] section, whose keys apply to every "
+         "profile; choose another profile name.", USAGE, sts=WOULD_SUCCEED),
+    Case("target-with-a-bracket", dev("--token-code", "123456", "--target-profile", "a]b"),
+         "mfa-switch does not write credentials under the profile name 'a]b': a name "
+         "with a line break, square brackets or spaces at either end is not read back "
+         "the same by every AWS tool; choose another name (for example with "
+         "--target-profile).", USAGE,
+         sts=WOULD_SUCCEED),
+    Case("target-with-outer-spaces", dev("--token-code", "123456", "--target-profile", " dev"),
+         "mfa-switch does not write credentials under the profile name", USAGE,
+         sts=WOULD_SUCCEED),
+    Case("target-with-a-line-break", dev("--token-code", "123456", "--target-profile", "a\nb"),
+         "mfa-switch does not write credentials under the profile name", USAGE,
+         sts=WOULD_SUCCEED),
     # -- the code ------------------------------------------------------------
     Case("code-with-letters", code("12a456"),
          "The MFA code from --token-code is not six digits (0-9).", USAGE),

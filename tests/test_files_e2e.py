@@ -1,9 +1,17 @@
-"""The credentials file through the real CLI: concurrency, refusals, links."""
+"""The credentials file through the real CLI: concurrency, refusals, links, locks, FIFOs."""
 import concurrent.futures
 import configparser
 import os
+import stat
+import subprocess
+import time
 
 import pytest
+
+from awscli_mfa_plugin.deliver import inifile
+from tests import asuser, fakests
+from tests.awsenv import AWS, BIN
+from tests.conftest import OFFLINE_ACCOUNT
 
 
 def sections(path):
@@ -112,3 +120,180 @@ def test_new_credentials_file_and_folder_are_private(aws, tmp_path):
     result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code(), env=env)
     assert result.returncode == 0, result.stderr
     assert oct(os.stat(creds).st_mode & 0o777) == "0o600"
+
+
+# --------------------------------------------------------------------------
+# Lock files: none left behind, never followed, never in the owner's way
+# --------------------------------------------------------------------------
+
+#: What the scripted STS answers when a run gets that far.
+ASSUMED = fakests.assume_role_response(OFFLINE_ACCOUNT.role_arn)
+
+
+def lock_of(aws):
+    return inifile.lock_path(os.path.realpath(aws.credentials))
+
+
+def switch(aws, *extra, prefix=(), **kwargs):
+    """``aws mfa-switch --profile dev`` with a code, as ``prefix`` says (a user)."""
+    return subprocess.run(
+        [*prefix, AWS, "mfa-switch", "--profile", "dev", "--token-code", "123456", *extra],
+        input="", capture_output=True, text=True, env=aws.env(), timeout=60, **kwargs)
+
+
+def test_no_lock_file_is_left_after_a_switch(aws):
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(aws.dot_aws)) == ["config", "credentials"]
+
+
+def test_a_dangling_lock_symlink_is_refused_and_never_followed(offline_aws, fake_sts, tmp_path):
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    target = tmp_path / "made-by-the-switch"
+    os.symlink(target, lock_of(aws))
+    before = aws.credentials.read_bytes()
+    result = switch(aws)
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        f"Cannot lock {aws.credentials}: {lock_of(aws)} is a symbolic link, which "
+        "mfa-switch never follows for a lock file; remove it and try again.\n")
+    assert fake_sts.requests == []  # refused before the code was sent
+    assert not os.path.lexists(target)
+    assert aws.credentials.read_bytes() == before
+
+
+def test_an_old_credentials_lock_symlink_creates_nothing(offline_aws, fake_sts, tmp_path):
+    """Earlier versions locked credentials.lock, following a symlink there."""
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    target = tmp_path / "made-by-the-switch"
+    os.symlink(target, aws.dot_aws / "credentials.lock")
+    result = switch(aws)
+    assert result.returncode == 0, result.stderr
+    assert not os.path.lexists(target)
+    assert "managed_by = mfa-switch" in aws.credentials.read_text()
+
+
+def test_a_root_owned_lock_left_by_an_old_version_blocks_nobody(offline_aws, fake_sts):
+    """The bug report: run once as root, credentials.lock stays root's, and
+    every later run as the user failed. It is not used any more."""
+    prefix = asuser.prefix()
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    old = aws.dot_aws / "credentials.lock"
+    old.write_bytes(b"")
+    old.chmod(0o600)
+    asuser.give(aws.home)
+    os.chown(old, 0, 0)
+    result = switch(aws, prefix=prefix)
+    assert result.returncode == 0, result.stderr
+    assert "managed_by = mfa-switch" in aws.credentials.read_text()
+    assert sorted(os.listdir(aws.dot_aws)) == ["config", "credentials", "credentials.lock"]
+
+
+def test_a_lock_file_the_user_cannot_open_is_a_sentence_before_the_code(offline_aws, fake_sts):
+    prefix = asuser.prefix()
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    asuser.give(aws.home)
+    lock = lock_of(aws)
+    with open(lock, "wb"):
+        pass
+    os.chmod(lock, 0o600)  # root's, as a killed root run of some tool left it
+    before = aws.credentials.read_bytes()
+    result = switch(aws, prefix=prefix)
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        f"Cannot lock {aws.credentials}: the lock file {lock} belongs to another user "
+        "(left by a run as root?) and cannot be opened; remove it and try again.\n")
+    assert fake_sts.requests == []
+    assert aws.credentials.read_bytes() == before
+
+
+def test_a_run_as_root_leaves_the_user_able_to_switch(offline_aws, fake_sts):
+    """sudo keeping HOME: root switches in the user's ~/.aws, then the user does."""
+    prefix = asuser.prefix()
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    asuser.give(aws.home)
+    as_root = switch(aws)
+    assert as_root.returncode == 0, as_root.stderr
+    assert sorted(os.listdir(aws.dot_aws)) == ["config", "credentials"]
+    assert aws.credentials.stat().st_uid == asuser.UID
+    as_user = switch(aws, "--force", prefix=prefix)
+    assert as_user.returncode == 0, as_user.stderr
+    assert len(fake_sts.requests) == 2
+    assert sorted(os.listdir(aws.dot_aws)) == ["config", "credentials"]
+
+
+# --------------------------------------------------------------------------
+# A FIFO (or another non-regular file) where a file should be
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fifo_credentials(offline_aws):
+    """~/.aws/credentials is a FIFO; the source keys move to the config file."""
+    aws = offline_aws
+    keys = aws.credentials.read_text().split("[default]\n", 1)[1]
+    aws.config.write_text(aws.config.read_text().replace(
+        "[default]\n", "[default]\n" + keys, 1))
+    aws.credentials.unlink()
+    os.mkfifo(aws.credentials)
+    return aws
+
+
+def run_timed(argv, env):
+    started = time.monotonic()
+    result = subprocess.run(argv, input="", capture_output=True, text=True,
+                            env=env, timeout=30, start_new_session=True)
+    return result, time.monotonic() - started
+
+
+def test_listing_reads_a_fifo_as_no_file(fifo_credentials):
+    aws = fifo_credentials
+    result, seconds = run_timed([AWS, "mfa-switch", "--list"], aws.env())
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [
+        "PROFILE", "dev", "session"]
+    assert "never switched" in result.stdout
+    assert seconds < 10
+
+
+@pytest.mark.parametrize("argv", [
+    [AWS, "mfa-switch", "--profile", "dev", "--token-code", "123456"],
+    [AWS, "mfa-switch", "--profile", "dev", "--token-code", "123456", "--credential-process"],
+    [str(BIN / "aws-mfa-switch"), "--profile", "dev", "--credential-process"],
+], ids=["switch", "credential-process", "standalone-fast-path"])
+def test_a_switch_into_a_fifo_is_one_sentence_before_the_code(fifo_credentials, fake_sts, argv):
+    aws = fifo_credentials
+    fake_sts.answer(ASSUMED)
+    result, seconds = run_timed(argv, aws.env())
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        f"Cannot write {aws.credentials}: it is a FIFO (named pipe), not a regular "
+        "file (botocore skips it unread); put a regular file in its place, or point "
+        "the AWS CLI at another file.\n")
+    assert result.stdout == ""
+    assert fake_sts.requests == []
+    assert stat.S_ISFIFO(os.lstat(aws.credentials).st_mode)
+    assert seconds < 10
+
+
+def test_a_fifo_config_file_reads_as_none(offline_aws):
+    """AWS_CONFIG_FILE a FIFO: the standalone command (which needs no
+    [plugins] entry) lists nothing and answers credential_process with a
+    sentence, never waiting on the pipe."""
+    aws = offline_aws
+    fifo = aws.home / "config-fifo"
+    os.mkfifo(fifo)
+    env = aws.env(AWS_CONFIG_FILE=str(fifo))
+    listing, seconds = run_timed([str(BIN / "aws-mfa-switch"), "--list"], env)
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout == "" and "No profile has an mfa-switch recipe" in listing.stderr
+    process, more = run_timed(
+        [str(BIN / "aws-mfa-switch"), "--profile", "dev", "--credential-process"], env)
+    assert process.returncode == 253, process.stderr
+    assert "The profile 'dev' is not in your AWS config" in process.stderr
+    assert seconds + more < 20

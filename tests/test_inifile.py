@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.deliver import inifile
+from tests import asuser
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CREDENTIAL_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini"))
@@ -252,6 +253,12 @@ class TestFixtureCorpus:
         path = copy_fixture(fixture, tmp_path)
         before = path.read_bytes()
         credentials = new_credentials(target.strip().replace(" ", "-"))
+        if target != target.strip() or "[" in target or "]" in target:
+            # botocore reads [ x ] as " x ", the other SDKs as "x": never a target.
+            with pytest.raises(errors.UsageError, match="does not write credentials under"):
+                inifile.store_credentials(path, {target: credentials})
+            assert path.read_bytes() == before
+            return
         if holds_unmanaged_credentials(fixture, target):
             with pytest.raises(errors.UnmanagedSectionError):
                 inifile.store_credentials(path, {target: credentials})
@@ -457,7 +464,7 @@ class TestLosslessDetails:
         with pytest.raises(errors.CredentialsFileError, match="without changing other entries"):
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[dev]\nregion = eu-west-1\n\n[prod]\nregion = us-east-1\n"
-        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock"]
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
 
     def test_caller_cannot_forge_the_marker_value(self, tmp_path):
         """The marker always reads mfa-switch, whatever the caller passes."""
@@ -727,7 +734,7 @@ class TestRefusals:
             assert "SECRET" not in str(caught.value)
             assert str(path) in str(caught.value)
             assert path.read_bytes() == before
-        assert sorted(os.listdir(tmp_path)) in (["credentials"], ["credentials", "credentials.lock"])
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
 
     def test_bom_is_explained(self, tmp_path):
         """A byte-order mark gets its own sentence."""
@@ -758,6 +765,20 @@ class TestRefusals:
             inifile.update_section(path, name, {"a": "b"})
         assert not path.exists()
 
+    @pytest.mark.parametrize("name", [
+        "", "DEFAULT", "a\nb", "a\u2028b", " dev", "dev\t", "a]b", "[dev", "x[y]"])
+    def test_the_check_and_the_write_refuse_the_same_names(self, tmp_path, name):
+        """check_credentials_targets, run before a code is asked for, refuses
+        each name store_credentials refuses, with the same sentence."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\nregion = x\n")
+        with pytest.raises(errors.UsageError) as checked:
+            inifile.check_credentials_targets(path, ["fine", name])
+        with pytest.raises(errors.UsageError) as written:
+            inifile.store_credentials(path, {"fine": new_credentials(), name: new_credentials()})
+        assert str(checked.value) == str(written.value)
+        assert path.read_bytes() == b"[default]\nregion = x\n"
+
     @pytest.mark.parametrize("key", ["", "a=b", "a:b", "a b", "[x]", "#x", ";x"])
     def test_bad_keys(self, tmp_path, key):
         """Keys that would read back differently are refused."""
@@ -768,6 +789,181 @@ class TestRefusals:
         """A key cannot be both set and removed."""
         with pytest.raises(errors.UsageError):
             inifile.update_section(tmp_path / "config", "p", {"Region": "x"}, remove=("region",))
+
+
+# --------------------------------------------------------------------------
+# update_profile: the section botocore reads for a profile name
+# --------------------------------------------------------------------------
+
+SERIAL = "arn:aws:iam::111111111111:mfa/alice"
+
+
+def botocore_profiles(path):
+    """The config file's profiles as botocore loads them."""
+    from botocore.configloader import load_config
+
+    return load_config(str(path))["profiles"]
+
+
+def one_line_added(before, after, line):
+    """``after`` is ``before`` with ``line`` inserted whole, and nothing else."""
+    assert len(after) == len(before) + len(line)
+    for index in range(len(before) + 1):
+        if after[:index] == before[:index] and after[index:index + len(line)] == line:
+            return after[index + len(line):] == before[index:]
+    return False
+
+
+# Config files shaped like botocore's tests/unit/cfg fixtures and the AWS
+# CLI's ConfigFileWriter tests: quoted names, spaces, bad headers that
+# botocore ignores, nested blocks, commented-out headers.
+ODD_CONFIG = (
+    b"[default]\n"
+    b"region = us-west-2\n"
+    b"s3 =\n"
+    b"    addressing_style = path\n"
+    b"    signature_version = s3v4\n"
+    b"\n"
+    b"# two names after profile: botocore ignores the section\n"
+    b'[profile "personal" "otherkey"]\n'
+    b"region = eu-north-1\n"
+    b"\n"
+    b'[profile "my profile"]\n'
+    b"region = eu-west-3\n"
+    b"\n"
+    b"# unbalanced quote: ignored too\n"
+    b'[profile "missing end quote]\n'
+    b"\n"
+    b"[profile personal1]\n"
+    b"output = json\n"
+    b"\n"
+    b"#[profile quoted]\n"
+    b"[profile 'quoted']\n"
+    b"role_arn = old[value]\n"
+    b"\n"
+    b"[profile  two]\n"
+    b"region = ap-south-1\n"
+    b"[profile\ttabbed]\n"
+    b"region=ca-central-1\n"
+    b"\n"
+    b"[preview]\n"
+    b"cloudfront = true\n"
+    b"[sso-session corp]\n"
+    b"sso_region = us-east-1\n"
+)
+
+
+class TestProfileSections:
+    """Every profile edit lands in the section botocore reads for that name."""
+
+    @pytest.mark.parametrize("profile", [
+        "default", "my profile", "personal1", "quoted", "two", "tabbed",
+        # absent: botocore ignores the sections that look like them
+        "personal", "missing end quote", "corp", "preview", "brand new",
+    ])
+    def test_each_profile_of_an_odd_config(self, tmp_path, profile):
+        path = tmp_path / "config"
+        path.write_bytes(ODD_CONFIG)
+        before = botocore_profiles(path)
+        assert inifile.update_profile(path, inifile.CONFIG, profile, {"mfa_serial": SERIAL})
+        after = botocore_profiles(path)
+        expected = dict(before)
+        expected[profile] = dict(before.get(profile, {}), mfa_serial=SERIAL)
+        assert after == expected
+        data = path.read_bytes()
+        if profile in before:
+            assert one_line_added(ODD_CONFIG, data, b"mfa_serial = " + SERIAL.encode() + b"\n")
+        else:
+            # A new section at the end, and it is the one botocore reads.
+            assert data.startswith(ODD_CONFIG)
+            sections = list(raw_config_parse(str(path)))
+            assert sections[:-1] == list(raw_config_parse_text(ODD_CONFIG))
+            assert inifile.profile_section(sections, inifile.CONFIG, profile) == sections[-1]
+
+    @pytest.mark.parametrize("header", [
+        'profile "dev"', "profile 'dev'", "profile  dev", "profile\tdev",
+        'profile "de"v', "profiles dev",  # botocore only asks startswith("profile")
+    ])
+    def test_quoted_and_spaced_headers_are_the_profile(self, tmp_path, header):
+        path = tmp_path / "config"
+        text = "[default]\nregion = eu-west-1\n\n[{}]\nmfa_role_arn = arn:r\n".format(header)
+        path.write_text(text)
+        assert inifile.profile_section(["default", header], inifile.CONFIG, "dev") == header
+        inifile.update_profile(path, inifile.CONFIG, "dev", {"mfa_serial": SERIAL})
+        assert path.read_text() == text + "mfa_serial = " + SERIAL + "\n"
+        assert botocore_profiles(path)["dev"] == {"mfa_role_arn": "arn:r", "mfa_serial": SERIAL}
+
+    @pytest.mark.parametrize("text, edited", [
+        # Both sections name "default": botocore reads the last one.
+        ("[default]\nregion = a\n\n[profile default]\nregion = b\n", "profile default"),
+        ("[profile default]\nregion = b\n\n[default]\nregion = a\n", "default"),
+        ("[profile default]\nregion = b\n", "profile default"),
+        # Two spellings of one profile: the last wins there too.
+        ('[profile dev]\nregion = a\n\n[profile "dev"]\nregion = b\n', 'profile "dev"'),
+    ])
+    def test_of_two_sections_for_one_name_the_one_botocore_reads(self, tmp_path, text, edited):
+        path = tmp_path / "config"
+        path.write_text(text)
+        name = "dev" if "dev" in text else "default"
+        inifile.update_profile(path, inifile.CONFIG, name, {"mfa_serial": SERIAL})
+        assert botocore_profiles(path)[name]["mfa_serial"] == SERIAL
+        assert raw_config_parse(str(path))[edited]["mfa_serial"] == SERIAL
+        assert sum("mfa_serial" in v for v in raw_config_parse(str(path)).values()) == 1
+
+    @pytest.mark.parametrize("profile, header", [
+        ("dev", "profile dev"),
+        ("default", "default"),
+        ("my profile", 'profile "my profile"'),
+        ("two  spaces", 'profile "two  spaces"'),
+        ('say "hi"', "profile 'say \"hi\"'"),
+    ])
+    def test_a_new_profile_gets_a_header_botocore_reads_back(self, tmp_path, profile, header):
+        path = tmp_path / "config"
+        path.write_bytes(b"[plugins]\nmfa_switch = awscli_mfa_plugin\n")
+        inifile.update_profile(path, inifile.CONFIG, profile, {"mfa_serial": SERIAL})
+        assert path.read_text().endswith("\n\n[{}]\nmfa_serial = {}\n".format(header, SERIAL))
+        assert botocore_profiles(path)[profile] == {"mfa_serial": SERIAL}
+
+    def test_a_new_config_file(self, tmp_path):
+        path = tmp_path / "aws" / "config"
+        inifile.update_profile(path, inifile.CONFIG, "dev", {"mfa_serial": SERIAL})
+        assert path.read_text() == "[profile dev]\nmfa_serial = {}\n".format(SERIAL)
+
+    def test_nested_block_stays_whole(self, tmp_path):
+        path = tmp_path / "config"
+        text = "[profile dev]\ns3 =\n    addressing_style = path\nregion = eu-west-1\n"
+        path.write_text(text)
+        inifile.update_profile(path, inifile.CONFIG, "dev", {"mfa_serial": SERIAL})
+        dev = botocore_profiles(path)["dev"]
+        assert dev["s3"] == {"addressing_style": "path"} and dev["mfa_serial"] == SERIAL
+
+    def test_in_the_credentials_file_the_section_name_is_the_profile(self, tmp_path):
+        """botocore reads [ dev ] as the profile " dev ": it is not "dev"."""
+        path = tmp_path / "credentials"
+        text = "[ dev ]\naws_mfa_device = other\n\n[profile dev]\nregion = x\n"
+        path.write_text(text)
+        assert inifile.profile_section([" dev ", "profile dev"], inifile.CREDENTIALS, "dev") is None
+        inifile.update_profile(path, inifile.CREDENTIALS, "dev", {"aws_mfa_device": SERIAL})
+        assert path.read_text() == text + "\n[dev]\naws_mfa_device = " + SERIAL + "\n"
+        inifile.update_profile(path, inifile.CREDENTIALS, "profile dev", {"a": "b"})
+        assert raw_config_parse(str(path))["profile dev"] == {"region": "x", "a": "b"}
+
+    def test_the_file_kind_is_required(self, tmp_path):
+        with pytest.raises(TypeError):
+            inifile.update_profile(tmp_path / "config", "config", "dev", {"a": "b"})
+        assert not (tmp_path / "config").exists()
+
+    @pytest.mark.parametrize("header", ["default", "profile dev", 'profile "dev"', "profiles"])
+    def test_update_section_refuses_a_profiles_section(self, tmp_path, header):
+        with pytest.raises(ValueError, match="update_profile"):
+            inifile.update_section(tmp_path / "config", header, {"a": "b"})
+        assert not (tmp_path / "config").exists()
+
+
+def raw_config_parse_text(data):
+    parser = configparser.RawConfigParser()
+    parser.read_string(data.decode())
+    return parser.sections()
 
 
 # --------------------------------------------------------------------------
@@ -807,8 +1003,8 @@ class TestUpdateSection:
             b"[profile dev]\nregion = eu-west-1\nmfa_serial = old\nold_key = x\n  y = 1\noutput = json\n"
             b"\n# next one\n[profile prod]\nregion = us-east-1\n"
         )
-        assert inifile.update_section(
-            path, "profile dev", {"mfa_serial": "arn:new", "mfa_duration_seconds": "3600"},
+        assert inifile.update_profile(
+            path, inifile.CONFIG, "dev", {"mfa_serial": "arn:new", "mfa_duration_seconds": "3600"},
             remove=("old_key", "not_there"),
         )
         assert path.read_bytes() == (
@@ -919,7 +1115,7 @@ class TestUpdateSection:
         with pytest.raises(errors.CredentialsFileError, match="kept changing"):
             inifile.update_section(path, "plugins", {"mfa_switch": "x"}, check=meddle)
         assert b"mfa_switch" not in path.read_bytes()
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["config", "config.lock"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["config"]
 
 
 class TestReadSections:
@@ -933,15 +1129,37 @@ class TestReadSections:
         expected = raw_config_parse(str(fixture), parse_subsections=False)
         assert inifile.read_sections(fixture) == expected
 
-    def test_folder_instead_of_file(self, tmp_path):
-        """A folder where the file should be is a clear CredentialsFileError."""
-        folder = tmp_path / "credentials"
-        folder.mkdir()
-        with pytest.raises(errors.CredentialsFileError, match="folder"):
-            inifile.read_sections(folder)
-        with pytest.raises(errors.CredentialsFileError, match="folder"):
-            inifile.store_credentials(folder, {"dev": new_credentials()})
-        assert list(folder.iterdir()) == []
+    @pytest.mark.parametrize("kind", ["folder", "fifo"])
+    def test_something_other_than_a_file_reads_as_none_and_is_never_written(
+            self, tmp_path, kind):
+        """botocore skips what is not a regular file, and so does reading here;
+        a write says what is in the way, in one sentence, without waiting."""
+        path = tmp_path / "credentials"
+        if kind == "folder":
+            path.mkdir()
+        else:
+            os.mkfifo(path)
+        assert raw_config_parse_or_none(path) is None  # botocore: not there
+        assert inifile.read_sections(path) == {}
+        started = time.monotonic()
+        expected = "a folder" if kind == "folder" else "a FIFO"
+        with pytest.raises(errors.CredentialsFileError, match=expected):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        with pytest.raises(errors.CredentialsFileError, match=expected):
+            inifile.check_credentials_targets(path, ["dev"])
+        with pytest.raises(errors.CredentialsFileError, match=expected):
+            inifile.update_profile(path, inifile.CREDENTIALS, "dev", {"x": "y"})
+        assert time.monotonic() - started < 1
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
+
+
+def raw_config_parse_or_none(path):
+    from botocore.exceptions import ConfigNotFound
+
+    try:
+        return raw_config_parse(str(path))
+    except ConfigNotFound:
+        return None
 
 
 # --------------------------------------------------------------------------
@@ -968,7 +1186,14 @@ class TestFilesystem:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         assert stat.S_IMODE((path.parent.parent).stat().st_mode) == 0o700
-        assert stat.S_IMODE(Path(str(path) + ".lock").stat().st_mode) & 0o077 == 0
+        seen = []
+        with umask(mask):  # the lock file, looked at while it is held
+            inifile.update_section(
+                path, "plugins", {"x": "y"},
+                check=lambda sections: seen.append(
+                    os.lstat(inifile.lock_path(str(path))).st_mode))
+        assert stat.S_ISREG(seen[0]) and stat.S_IMODE(seen[0]) == 0o600
+        assert sorted(os.listdir(path.parent)) == ["credentials"]
 
     @pytest.mark.parametrize("before,after", [(0o644, 0o600), (0o640, 0o600), (0o666, 0o600), (0o400, 0o400)])
     def test_existing_mode_loses_group_and_other_bits(self, tmp_path, before, after):
@@ -1005,7 +1230,7 @@ class TestFilesystem:
         assert link.is_symlink() and os.readlink(link) == os.path.relpath(real, aws)
         assert botocore_reads(real)["dev"]["aws_session_token"] == "token-sym"
         assert sorted(os.listdir(aws)) == ["credentials"]
-        assert sorted(os.listdir(dotfiles)) == ["credentials", "credentials.lock"]
+        assert sorted(os.listdir(dotfiles)) == ["credentials"]
 
     def test_symlink_chain_and_dangling_link(self, tmp_path):
         """A chain of links is followed to the end; a dangling link gets its target created."""
@@ -1029,11 +1254,11 @@ class TestFilesystem:
         assert stat.S_ISFIFO(os.lstat(path).st_mode)
 
     def test_no_temp_files_after_success(self, tmp_path):
-        """A normal write leaves only the file and its lock file."""
+        """A normal write leaves only the file: no temp file, no lock file."""
         path = tmp_path / "credentials"
         for i in range(3):
             inifile.store_credentials(path, {"dev": new_credentials(str(i))})
-        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock"]
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
 
     @pytest.mark.parametrize("failure", ["fsync", "replace", "interrupt"])
     def test_failure_mid_write_leaves_file_and_no_temp(self, tmp_path, monkeypatch, failure):
@@ -1052,7 +1277,7 @@ class TestFilesystem:
             inifile.store_credentials(path, {"dev": new_credentials()})
         monkeypatch.undo()
         assert path.read_bytes() == b"[default]\nregion = x\n"
-        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock"]
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
 
     def test_stale_temp_files_are_swept(self, tmp_path):
         """A temp file left by a killed writer is removed by the next write; other files stay."""
@@ -1061,7 +1286,7 @@ class TestFilesystem:
         (tmp_path / ".credentials.mfa-switch-abc123.tmp").write_bytes(b"partial")
         (tmp_path / ".credentials.other.tmp").write_bytes(b"not ours")
         inifile.store_credentials(path, {"dev": new_credentials()})
-        assert sorted(os.listdir(tmp_path)) == [".credentials.other.tmp", "credentials", "credentials.lock"]
+        assert sorted(os.listdir(tmp_path)) == [".credentials.other.tmp", "credentials"]
 
 
 # --------------------------------------------------------------------------
@@ -1109,7 +1334,7 @@ class TestConcurrency:
             name = "p-%02d" % i
             assert view[name]["aws_session_token"] == "token-%s-%d" % (name, rounds - 1)
         assert path.read_bytes().startswith(original)
-        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock", "go"]
+        assert sorted(os.listdir(tmp_path)) == ["credentials", "go"]
 
     def test_threads_in_one_process_are_serialized_too(self, tmp_path):
         """flock locks belong to each open of the lock file, so threads of one
@@ -1132,11 +1357,12 @@ class TestConcurrency:
         """A lock held elsewhere: after the timeout, a sentence naming the lock, file untouched."""
         path = tmp_path / "credentials"
         path.write_bytes(b"[default]\n")
+        lock = inifile.lock_path(str(path))
         holder = run_python(
             "import fcntl, os, sys, time\n"
             "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
             "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(60)\n",
-            str(path) + ".lock",
+            lock,
             stdout=subprocess.PIPE,
         )
         try:
@@ -1146,18 +1372,39 @@ class TestConcurrency:
             with pytest.raises(errors.CredentialsFileError) as caught:
                 inifile.store_credentials(path, {"dev": new_credentials()})
             assert 0.3 <= time.monotonic() - started < 5
-            assert "credentials.lock" in str(caught.value) and "0.3 seconds" in str(caught.value)
+            assert lock in str(caught.value) and "0.3 seconds" in str(caught.value)
             assert path.read_bytes() == b"[default]\n"
         finally:
             holder.kill()
             holder.wait()
             holder.stdout.close()
-        # The holder died holding the lock: its lock file no longer blocks.
+        # The holder died holding the lock: its lock file no longer blocks,
+        # and the next writer removes it.
         monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 5)
         started = time.monotonic()
         inifile.store_credentials(path, {"dev": new_credentials("after")})
         assert time.monotonic() - started < 1
         assert botocore_reads(path)["dev"]["aws_session_token"] == "token-after"
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
+
+    def test_the_default_wait_stays_under_a_minute(self):
+        assert 0 < inifile.LOCK_TIMEOUT < 60
+
+    def test_a_failing_lock_is_a_sentence_not_a_traceback(self, tmp_path, monkeypatch):
+        """Where flock fails (a filesystem without locks), writing stops with a sentence."""
+        import errno
+        import fcntl
+
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+
+        def no_locks(fd, operation):
+            raise OSError(errno.ENOLCK, "No locks available")
+
+        monkeypatch.setattr(fcntl, "flock", no_locks)
+        with pytest.raises(errors.CredentialsFileError, match="Cannot lock .*No locks available"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == b"[default]\n"
 
     def test_no_flock_is_a_sentence_not_a_traceback(self, tmp_path, monkeypatch):
         """Where fcntl is missing (Windows), writing stops with a CredentialsFileError."""
@@ -1169,12 +1416,29 @@ class TestConcurrency:
         assert path.read_bytes() == b"[default]\n"
 
     def test_leftover_lock_file_does_not_block(self, tmp_path, monkeypatch):
-        """A lock file left behind (nobody holding it) is simply reused."""
+        """A lock file left behind (nobody holding it) is reused, then removed."""
         path = tmp_path / "credentials"
-        Path(str(path) + ".lock").write_bytes(b"")
+        Path(inifile.lock_path(str(path))).write_bytes(b"")
         monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.5)
         inifile.store_credentials(path, {"dev": new_credentials()})
         assert botocore_reads(path)["dev"]["managed_by"] == "mfa-switch"
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
+
+    def test_an_old_versions_lock_file_is_not_used(self, tmp_path, monkeypatch):
+        """credentials.lock, which earlier versions left (root-owned after a run
+        as root), no longer takes part: even held, it blocks nobody."""
+        import fcntl
+
+        path = tmp_path / "credentials"
+        old = tmp_path / "credentials.lock"
+        fd = os.open(old, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.5)
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        finally:
+            os.close(fd)
+        assert sorted(os.listdir(tmp_path)) == ["credentials", "credentials.lock"]
 
     def test_sigkill_leaves_old_or_new_file(self, tmp_path):
         """A writer of a multi-megabyte file SIGKILLed at random moments - half of
@@ -1238,7 +1502,7 @@ class TestConcurrency:
             assert data in (old, new), "partial file after SIGKILL (seed %d)" % seed
         assert botocore_reads(path)["target"]["managed_by"] == "mfa-switch"
         inifile.store_credentials(path, {"target": new_credentials("after")})
-        assert sorted(os.listdir(folder)) == ["credentials", "credentials.lock"]
+        assert sorted(os.listdir(folder)) == ["credentials"]
 
     def test_readers_never_see_a_partial_file(self, tmp_path):
         """While another process rewrites the file again and again on a slow disk,
@@ -1266,6 +1530,143 @@ class TestConcurrency:
 # A child-process prelude that makes every file write slow (64 KiB chunks,
 # each flushed, with a pause) and says "writing" when the first one starts,
 # so that kills and reads land inside the write window, not only around it.
+class TestLockFile:
+    """The lock file: never followed if a link, never left to block its owner."""
+
+    def dangling_link(self, tmp_path):
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        target = tmp_path / "elsewhere" / "planted"
+        target.parent.mkdir()
+        os.symlink(target, inifile.lock_path(str(path)))
+        return path, target
+
+    def test_a_dangling_symlink_is_refused_and_its_target_never_made(self, tmp_path):
+        path, target = self.dangling_link(tmp_path)
+        for attempt in (
+            lambda: inifile.check_credentials_targets(path, ["dev"]),
+            lambda: inifile.store_credentials(path, {"dev": new_credentials()}),
+        ):
+            with pytest.raises(errors.CredentialsFileError, match="is a symbolic link"):
+                attempt()
+        assert not os.path.lexists(target)
+        assert path.read_bytes() == b"[default]\n"
+        assert os.path.islink(inifile.lock_path(str(path)))
+
+    def test_a_symlink_to_a_file_leaves_that_file_alone(self, tmp_path):
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        victim = tmp_path / "victim"
+        victim.write_bytes(b"precious")
+        victim.chmod(0o644)
+        os.symlink(victim, inifile.lock_path(str(path)))
+        with pytest.raises(errors.CredentialsFileError, match="is a symbolic link"):
+            inifile.update_section(path, "plugins", {"a": "b"})
+        assert victim.read_bytes() == b"precious"
+        assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+    def test_a_lock_file_unlinked_under_a_waiter_is_not_trusted(self, tmp_path, monkeypatch):
+        """A waiter that opened the lock file just before its holder removed it
+        gets the flock on a file nobody else will look at: it must lock the
+        file now at the path instead, or two writers would overlap."""
+        import fcntl
+
+        real = str(tmp_path / "credentials")
+        path = inifile.lock_path(real)
+        locked = []
+        original = fcntl.flock
+
+        def flock(fd, operation):
+            if not locked:
+                os.unlink(path)  # the holder's release, between open and flock
+            locked.append(fd)
+            return original(fd, operation)
+
+        monkeypatch.setattr(fcntl, "flock", flock)
+        with inifile._locked(real):
+            assert len(locked) == 2
+            assert os.path.samestat(os.lstat(path), os.fstat(locked[-1]))
+        assert not os.path.lexists(path)
+
+    def test_a_root_owned_leftover_is_a_sentence_for_the_user(self, tmp_path):
+        """A lock file the user cannot open (root's, 0600): one sentence, at
+        once, before anything else - never a wait of LOCK_TIMEOUT."""
+        prefix = asuser.prefix()
+        home = tmp_path / "home"
+        home.mkdir()
+        path = home / "credentials"
+        path.write_bytes(b"[default]\nregion = x\n")
+        asuser.give(home)
+        lock = inifile.lock_path(str(path))
+        Path(lock).write_bytes(b"")
+        os.chmod(lock, 0o600)  # root's, as root left it
+        code = (
+            "import sys, time\n"
+            "from awscli_mfa_plugin import errors\nfrom awscli_mfa_plugin.deliver import inifile\n"
+            "for call in (lambda: inifile.check_credentials_targets(sys.argv[1], ['dev']),\n"
+            "             lambda: inifile.store_credentials(sys.argv[1], {'dev': {'x': 'y'}})):\n"
+            "    started = time.monotonic()\n"
+            "    try:\n"
+            "        call()\n"
+            "    except errors.CredentialsFileError as error:\n"
+            "        print(round(time.monotonic() - started, 3), error)\n"
+        )
+        result = subprocess.run([*prefix, sys.executable, "-c", code, str(path)],
+                                capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+        lines = result.stdout.splitlines()
+        assert result.returncode == 0 and len(lines) == 2, result.stderr
+        for line in lines:
+            seconds, sentence = line.split(" ", 1)
+            assert float(seconds) < 1
+            assert sentence == (
+                "Cannot lock {}: the lock file {} belongs to another user (left by a "
+                "run as root?) and cannot be opened; remove it and try again.".format(path, lock))
+        assert path.read_bytes() == b"[default]\nregion = x\n"
+
+    def test_a_lock_left_by_a_killed_root_run_is_the_users(self, tmp_path):
+        """Root writing a user's file hands the lock file to that user at once:
+        even when killed while holding it, the user's next write just works."""
+        prefix = asuser.prefix()
+        home = tmp_path / "home"
+        home.mkdir()
+        path = home / "credentials"
+        path.write_bytes(b"[default]\nregion = x\n")
+        asuser.give(home)
+        holder = run_python(
+            "import sys, time\nfrom awscli_mfa_plugin.deliver import inifile\n"
+            "with inifile._locked(sys.argv[1]):\n"
+            "    print('locked', flush=True)\n    time.sleep(60)\n",
+            path, stdout=subprocess.PIPE)
+        try:
+            assert holder.stdout.readline() == b"locked\n"
+        finally:
+            holder.kill()
+            holder.wait()
+            holder.stdout.close()
+        lock = Path(inifile.lock_path(str(path)))
+        assert (lock.stat().st_uid, lock.stat().st_gid) == (asuser.UID, asuser.GID)
+        code = ("import sys\nfrom awscli_mfa_plugin.deliver import inifile\n"
+                "inifile.store_credentials(sys.argv[1], {'dev': {'aws_session_token': 't'}})\n")
+        result = subprocess.run([*prefix, sys.executable, "-c", code, str(path)],
+                                capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
+        assert result.returncode == 0, result.stderr
+        assert botocore_reads(path)["dev"]["aws_session_token"] == "t"
+        assert sorted(os.listdir(home)) == ["credentials"]
+        assert path.stat().st_uid == asuser.UID
+
+    @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to write for another user")
+    def test_root_creates_nothing_the_owner_cannot_use(self, tmp_path):
+        """New folders and files made by root in a user's folder are that user's."""
+        home = tmp_path / "home"
+        home.mkdir()
+        os.chown(home, 34567, 45678)
+        path = home / ".aws" / "credentials"
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        for made in (path.parent, path):
+            assert (made.stat().st_uid, made.stat().st_gid) == (34567, 45678)
+        assert sorted(os.listdir(path.parent)) == ["credentials"]
+
+
 _SLOW_DISK = r"""
 import builtins, sys, time
 from awscli_mfa_plugin.deliver import inifile

@@ -225,3 +225,21 @@ def test_an_unreadable_entry_needs_a_code_rather_than_being_kept(aws, kind):
     assert result.returncode == 252, result.stderr
     assert "no terminal to ask for it on" in result.stderr
     assert result.stdout == ""
+
+
+def test_folders_made_for_the_cache_are_private_whatever_the_umask(aws):
+    """Under umask 000 ~/.aws/cli and ~/.aws/cli/cache are still 0700: the
+    cache holds secrets, and a folder others can write lets them swap it."""
+    add_native_profile(aws)
+    assert not (aws.dot_aws / "cli").exists()
+    result = subprocess.run(
+        [AWS, "mfa-switch", "--profile", "native", "--token-code", aws.code()],
+        input="", capture_output=True, text=True, env=aws.env(), timeout=60,
+        preexec_fn=lambda: os.umask(0))
+    assert result.returncode == 0, result.stderr
+    cli = aws.dot_aws / "cli"
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode)
+             for path in (aws.dot_aws, cli, cli / "cache")}
+    assert modes == {".aws": 0o700, "cli": 0o700, "cache": 0o700}
+    (entry,) = (cli / "cache").iterdir()
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600

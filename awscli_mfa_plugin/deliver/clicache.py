@@ -23,6 +23,7 @@ import os
 from botocore.credentials import AssumeRoleCredentialFetcher
 from botocore.utils import JSONFileCache, parse_timestamp
 
+from awscli_mfa_plugin.deliver.inifile import make_private_dirs
 from awscli_mfa_plugin.deliver.stored import StoredCredentials
 
 #: botocore treats cached credentials as expired this long before they are
@@ -88,11 +89,12 @@ def store(cache_dir, config, response):
 
     Written as botocore writes after its own AssumeRole: ``AccountId`` added
     to the credentials, then ``JSONFileCache`` (a 0600 temporary file in the
-    cache folder, fsynced, renamed over the entry).  The folder is created
-    0700 when missing.  Returns the path of the entry.
+    cache folder, fsynced, renamed over the entry).  The folder, and any
+    parent missing (``~/.aws/cli``), is created 0700 whatever the umask
+    (``os.makedirs`` would leave the parents to the umask).  Returns the
+    path of the entry.
     """
-    if not os.path.isdir(cache_dir):
-        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+    make_private_dirs(cache_dir)
     cache = JSONFileCache(cache_dir)
     fetcher = _fetcher(config, cache)
     fetcher._add_account_id_to_response(response)

@@ -6,8 +6,11 @@ answers ``credential_process`` from here without loading botocore.
 import configparser
 import dataclasses
 import datetime
+import io
 import json
+import os
 import re
+import stat
 from typing import Optional
 
 MANAGED_KEY = "managed_by"
@@ -237,10 +240,37 @@ def read_all_stored(path):
 
 
 def _parse(path):
+    data = read_regular_file(path)
+    if data is None:
+        return None
     parser = configparser.RawConfigParser()
     try:
-        with open(path, encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except (OSError, configparser.Error, UnicodeDecodeError):
+        parser.read_file(io.StringIO(data.decode("utf-8"), newline=None))
+    except (configparser.Error, UnicodeDecodeError):
         return None
     return parser
+
+
+def read_regular_file(path):
+    """The bytes of the file at ``path``, or ``None`` if there is no such file.
+
+    Like botocore, which reads only what ``os.path.isfile`` accepts, anything
+    but a regular file (a FIFO, a device, a folder) counts as no file and is
+    never opened: opening a FIFO for reading waits for a writer forever.
+    An unreadable file counts as none too.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        # O_NONBLOCK: a FIFO swapped in after the stat still opens at once.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError):
+        return None
+    with open(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return handle.read()
+        except OSError:
+            return None

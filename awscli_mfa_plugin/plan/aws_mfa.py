@@ -17,17 +17,44 @@ BOOKKEEPING_KEYS = ("assumed_role", "assumed_role_arn", "aws_security_token")
 def wrote_section(section):
     """True for a section that aws-mfa wrote and mfa-switch did not.
 
-    >>> wrote_section({"aws_access_key_id": "ASIA", "assumed_role": "False",
+    aws-mfa's bookkeeping (``assumed_role``, ``expiration``) is not enough:
+    the credentials must be temporary too, with a session token and not a
+    long-term ``AKIA`` key, because a section holding long-term keys is
+    never taken over, whatever else it contains.
+
+    >>> wrote_section({"aws_access_key_id": "ASIA", "aws_session_token": "t",
+    ...                "assumed_role": "False",
     ...                "expiration": "2030-01-01 00:00:00"})
     True
-    >>> wrote_section({"aws_access_key_id": "AKIA"})
+    >>> wrote_section({"aws_access_key_id": "AKIA", "assumed_role": "False",
+    ...                "expiration": "2030-01-01 00:00:00"})
     False
     """
     return (
         not is_managed(section)
         and section.get("assumed_role") in ("True", "False")
         and "expiration" in section
+        and not holds_long_term_keys(section)
     )
+
+
+def holds_long_term_keys(section):
+    """True when ``section``'s credentials are (or may be) long-term keys.
+
+    Any access key without an ``aws_session_token`` counts, whatever its
+    prefix, and so does an ``AKIA`` key (an IAM user's) with one.
+
+    >>> holds_long_term_keys({"aws_access_key_id": "ASIA"})
+    True
+    >>> holds_long_term_keys({"aws_access_key_id": "ASIA",
+    ...                       "aws_session_token": "t"})
+    False
+    """
+    key_id = section.get("aws_access_key_id")
+    if key_id is None and "aws_secret_access_key" not in section:
+        return False
+    return (not section.get("aws_session_token")
+            or str(key_id or "").startswith("AKIA"))
 
 
 def takeover(recipes):

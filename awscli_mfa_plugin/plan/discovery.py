@@ -82,16 +82,16 @@ def discover(client_creator, choose=None):
 def save_serial(recipe, serial, config_path, credentials_path):
     """Record ``serial`` where the recipe's layout keeps the device.
 
-    ``mfa_serial`` in the profile's config section (``[profile dev]``, or
-    ``[default]``), or for aws-mfa's layout ``aws_mfa_device`` in
+    ``mfa_serial`` in the section of the config file that botocore reads
+    for the profile (``[profile dev]``, ``[profile "dev"]``, ``[default]``
+    ...), or for aws-mfa's layout ``aws_mfa_device`` in
     ``[<profile>-long-term]`` of the credentials file, where aws-mfa reads
     it.  Written losslessly by the one INI editor.  Returns the path written.
     """
     if recipe.layout == "aws-mfa":
-        inifile.update_section(credentials_path, recipe.source_profile,
-                               {"aws_mfa_device": serial})
+        inifile.update_profile(credentials_path, inifile.CREDENTIALS,
+                               recipe.source_profile, {"aws_mfa_device": serial})
         return credentials_path
-    header = ("default" if recipe.profile == "default"
-              else f"profile {recipe.profile}")
-    inifile.update_section(config_path, header, {"mfa_serial": serial})
+    inifile.update_profile(config_path, inifile.CONFIG, recipe.profile,
+                           {"mfa_serial": serial})
     return config_path

@@ -13,7 +13,8 @@ sentence and exit status a user sees.
 import dataclasses
 from typing import Any, Callable, Mapping
 
-from awscli_mfa_plugin.deliver import clicache, console, inifile, output, shells
+from awscli_mfa_plugin.deliver import (
+    clear, clicache, console, inifile, output, shells)
 from awscli_mfa_plugin.deliver.sinks import (
     CliCache, CredentialsFile, Delivery, Stdout)
 from awscli_mfa_plugin.deliver.stored import StoredCredentials
@@ -64,6 +65,14 @@ def run(request, tools):
     say = _Say(tools.env, quiet=request.credential_process)
     now = tools.env.now()
     found = planner.targets(tools.profiles, request)
+    if request.clear:
+        sections = inifile.read_sections(request.credentials_path)
+        unused = planner.unused_sessions(found, tools.profiles, sections,
+                                         request.user_name)
+        for line in clear.clear(found, unused, request.credentials_path,
+                                request.cache_dir):
+            say(line)
+        return ExitCode.OK
     if request.wants_console:
         console.check_federable(found[0])
     sections = inifile.read_sections(request.credentials_path)

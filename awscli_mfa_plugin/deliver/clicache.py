@@ -18,13 +18,19 @@ the cache key, the response's shape and the JSON file; see
 :func:`_fetcher` for why private members are used.
 """
 import datetime
+import json
 import os
+import stat
 
 from botocore.credentials import AssumeRoleCredentialFetcher
 from botocore.utils import JSONFileCache, parse_timestamp
 
 from awscli_mfa_plugin.deliver.inifile import make_private_dirs
 from awscli_mfa_plugin.deliver.stored import StoredCredentials
+
+#: Top-level key of the cache entries mfa-switch writes.
+MANAGED_KEY = "ManagedBy"
+MANAGED_VALUE = "mfa-switch"
 
 #: botocore treats cached credentials as expired this long before they are
 #: (``CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS``).
@@ -98,8 +104,34 @@ def store(cache_dir, config, response):
     cache = JSONFileCache(cache_dir)
     fetcher = _fetcher(config, cache)
     fetcher._add_account_id_to_response(response)
+    # botocore reads only Credentials (and AssumedRoleUser) back; the marker
+    # lets --clear remove entries mfa-switch wrote and no others.
+    response = dict(response, **{MANAGED_KEY: MANAGED_VALUE})
     fetcher._write_to_cache(response)
     return os.path.join(cache_dir, fetcher._cache_key + ".json")
+
+
+def remove(cache_dir, config):
+    """Delete this profile's cache entry if mfa-switch wrote it; its path, else ``None``.
+
+    An entry the AWS CLI wrote after asking for a code itself (no marker),
+    or one that cannot be read, is left where it is.
+    """
+    path = os.path.join(cache_dir, cache_key(config) + ".json")
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        with open(path, encoding="utf-8") as handle:
+            body = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get(MANAGED_KEY) != MANAGED_VALUE:
+        return None
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return None
+    return path
 
 
 class UnreadableEntry(Exception):

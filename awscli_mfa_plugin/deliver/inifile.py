@@ -225,6 +225,43 @@ def check_credentials_targets(path, names, adopt=None, remove=None):
     _refuse_targets(_document(text), edits, adopt, real)
 
 
+def clear_credentials(path, names, keys):
+    """Remove what mfa-switch stored under ``names`` of the credentials file.
+
+    Only sections that carry mfa-switch's marker are touched.  In each, the
+    ``keys`` mfa-switch writes are removed (and the marker); whatever else
+    the user keeps there (a ``region``, a comment) stays, and a section
+    left with nothing is removed with its header, together with the blank
+    line that separated it.  One locked, atomic write, verified as every
+    edit is.  Returns the names cleared, in order.
+
+    Raises what :func:`store_credentials` raises for a file it must not
+    rewrite; a missing file clears nothing.
+    """
+    lowered = frozenset(key.lower() for key in (*keys, MANAGED_KEY))
+    cleared = []
+
+    def transform(text, view, real, dry_run=False):
+        document = _document(text)
+        edits, dropping = {}, set()
+        cleared[:] = []
+        for name in dict.fromkeys(names):
+            section = document.section(name)
+            if section is None or not is_managed(section.own_values()):
+                continue
+            cleared.append(name)
+            edits[name] = ({}, lowered)
+            if set(section.own_values()) <= lowered:
+                dropping.add(name)
+        if not edits:
+            return text
+        return document.apply(edits, view, real, dropping=frozenset(dropping))
+
+    if os.path.exists(_resolve(path)):
+        _edit(path, transform)
+    return list(cleared)
+
+
 def update_profile(path, kind, profile, values, remove=(), check=None):
     """Set and remove keys of one profile, in the section botocore reads for it.
 
@@ -791,18 +828,22 @@ class _Document:
     def section(self, name):
         return self._by_name.get(name)
 
-    def apply(self, edits, view, real, subsections=True):
+    def apply(self, edits, view, real, subsections=True, dropping=frozenset()):
         """Return the new text with ``edits`` applied, verified against botocore.
 
         ``edits`` maps section name -> (``{lowered: (key, value)}``, keys to
-        remove).  Lines outside the edited sections are copied verbatim.
+        remove).  Sections named in ``dropping`` lose their header too (the
+        edits must leave them without keys).  Lines outside the edited
+        sections are copied verbatim.
         """
         rewritten = {}
         appended = []
         for name, (wanted, removing) in edits.items():
             section = self.section(name)
             if section is not None:
-                rewritten[section.header] = (section, self._rewrite(section, wanted, removing))
+                lines = (self._drop(section) if name in dropping
+                         else self._rewrite(section, wanted, removing))
+                rewritten[section.header] = (section, lines)
             elif wanted:
                 appended.append((name, wanted))
 
@@ -811,6 +852,15 @@ class _Document:
         while index < len(self.lines):
             if index in rewritten:
                 section, new_lines = rewritten[index]
+                if section.name in dropping and not any(
+                        line.strip() for line in new_lines):
+                    # Only blank lines are left of the section: what came
+                    # before and what follows keep the one blank line
+                    # between them, and a last section takes with it the
+                    # blank line put before it when it was appended.
+                    new_lines = []
+                    if section.end == len(self.lines) and out and not out[-1].strip():
+                        out.pop()
                 out.extend(new_lines)
                 index = section.end
             else:
@@ -826,8 +876,17 @@ class _Document:
             out.extend(_key_line("", key, value, self.eol) for key, value in wanted.values())
 
         new_text = "".join(out)
-        _verify(view, new_text, edits, real, subsections)
+        _verify(view, new_text, edits, real, subsections, dropping)
         return new_text
+
+    def _drop(self, section):
+        """The lines of ``section`` kept when it goes: its comments and blank lines."""
+        keyed = {section.header}
+        for option in section.options:
+            keyed.add(option.start)
+            keyed.update(option.continuations)
+        return [self.lines[index] for index in range(section.header, section.end)
+                if index not in keyed]
 
     def _rewrite(self, section, wanted, removing):
         """The new lines of ``section``: header to just before the next header."""
@@ -921,7 +980,7 @@ def _dominant_eol(text):
     return "\n"
 
 
-def _verify(old_view, new_text, edits, real, subsections):
+def _verify(old_view, new_text, edits, real, subsections, dropped=()):
     """Refuse to write unless botocore reads exactly the intended change.
 
     This is the safety net under the line-level editing: every section we
@@ -943,6 +1002,8 @@ def _verify(old_view, new_text, edits, real, subsections):
                 keys.pop(lowered, None)
         for lowered, (_, value) in wanted.items():
             keys[lowered] = value
+    for name in dropped:
+        expected.pop(name, None)
     try:
         new_sections, new_defaults = _parse_view(new_text, real, subsections)
     except errors.UnparsableFileError:

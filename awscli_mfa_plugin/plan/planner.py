@@ -23,7 +23,8 @@ import datetime
 from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin.deliver.stored import StoredCredentials, from_section
-from awscli_mfa_plugin.errors import RecipeError, ShadowedProfileError, UsageError
+from awscli_mfa_plugin.errors import (
+    MfaSwitchError, RecipeError, ShadowedProfileError, UsageError)
 from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.plan.recipe import (
     CHAINED_ROLE_MAX,
@@ -271,3 +272,46 @@ def kept_session(sections, recipe, now):
     if stored.expiration - now <= SESSION_MARGIN:
         return None
     return Session(session_section(recipe), recipe.serial_number, stored, True)
+
+
+def unused_sessions(cleared, profiles, sections, user_name=None):
+    """The kept MFA sessions that no remaining switched profile came from.
+
+    A session ``[<source>-mfa-session]`` is kept so that the profiles of
+    that source and device switch again without a code; once the cleared
+    profiles are gone, it stays only while another profile still holds
+    credentials mfa-switch stored for the same source and device.
+    """
+    cleared_names = {t.recipe.target_profile for t in cleared}
+    candidates = {}
+    for target in cleared:
+        recipe = target.recipe
+        section = sections.get(session_section(recipe))
+        if section is not None and from_section(section) is not None:
+            candidates[session_section(recipe)] = (
+                recipe.source_profile, section.get(SESSION_SERIAL_KEY))
+    unused = []
+    for name, (source, serial) in candidates.items():
+        if not any(_came_from(profiles, other, section, source, serial,
+                              user_name)
+                   for other, section in sections.items()
+                   if other not in cleared_names
+                   and not other.endswith(SESSION_SUFFIX)):
+            unused.append(name)
+    return unused
+
+
+def _came_from(profiles, name, section, source, serial, user_name):
+    """True when ``[name]`` holds credentials switched through that source and device."""
+    stored = from_section(section)
+    if stored is None:
+        return False
+    if not stored.recorded:
+        # Written before sections recorded it: ask the profile's recipe.
+        try:
+            recipe = resolve_recipe(profiles, name, user_name=user_name)
+        except MfaSwitchError:
+            return False
+        return recipe.source_profile == source
+    return (stored.source_profile == source
+            and stored.serial_number in (None, serial))

@@ -94,6 +94,10 @@ AWS config file; a code is asked for on the terminal when needed)::
 
     aws mfa-switch --profile dev --console
 
+**To remove what mfa-switch stored for a profile**::
+
+    aws mfa-switch --profile dev --clear
+
 **To forget the credentials in the current shell again**::
 
     eval "$(aws mfa-switch --export --unset)"
@@ -198,6 +202,12 @@ ARG_TABLE = [
      "help_text": "<p>Print the one-time console sign-in URL on standard "
                   "output instead of opening it (it is a credential: it "
                   "signs in whoever opens it within 15 minutes).</p>"},
+    {"name": "clear", "action": "store_true",
+     "help_text": "<p>Remove what mfa-switch stored for the profile (or the "
+                  "profiles named, or <code>--all</code>): its credentials "
+                  "in the credentials file, the AWS CLI's cache entry of a "
+                  "native role profile, and a kept MFA session no remaining "
+                  "profile uses. Nothing else is touched.</p>"},
     {"name": "unset", "action": "store_true",
      "help_text": "<p>With <code>--export</code>: print the lines that "
                   "remove the variables <code>--export</code> sets, instead "

@@ -37,6 +37,8 @@ class Request:
     console_url: bool = False
     #: ``--export --unset``: only the lines that remove the variables.
     unset: bool = False
+    #: ``--clear``: remove what mfa-switch stored for the profiles.
+    clear: bool = False
     #: ``--region`` or ``AWS_REGION``/``AWS_DEFAULT_REGION``, not the config.
     region: Optional[str] = None
     endpoint_url: Optional[str] = None
@@ -97,6 +99,7 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
         console=bool(parsed_args.console),
         console_url=bool(parsed_args.console_url),
         unset=bool(parsed_args.unset),
+        clear=bool(parsed_args.clear),
         # The config file's region depends on the profile switched, which
         # the plan knows; only what overrides every profile is read here.
         region=session.get_config_variable(
@@ -131,6 +134,7 @@ def check(request):
         ("--credential-process", request.credential_process),
         ("--console", request.console),
         ("--console-url", request.console_url),
+        ("--clear", request.clear),
     ) if on]
     if len(chosen) > 1:
         raise UsageError(

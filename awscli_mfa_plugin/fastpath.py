@@ -21,8 +21,8 @@ from typing import Optional
 from awscli_mfa_plugin.deliver import output
 from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.errors import MfaSwitchError
+from awscli_mfa_plugin.request.parse import Overrides
 from awscli_mfa_plugin.plan.recipe import (
-    Overrides,
     is_native_role,
     resolve_recipe,
     shadowing_key,

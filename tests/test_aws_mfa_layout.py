@@ -6,7 +6,8 @@ import re
 import pytest
 
 from awscli_mfa_plugin.plan.aws_mfa import wrote_section
-from awscli_mfa_plugin.plan.recipe import Overrides, resolve_recipe
+from awscli_mfa_plugin.plan.recipe import resolve_recipe
+from awscli_mfa_plugin.request.parse import Overrides
 
 SERIAL = "arn:aws:iam::111111111111:mfa/alice"
 ROLE = "arn:aws:iam::222222222222:role/R"

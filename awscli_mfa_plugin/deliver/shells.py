@@ -9,10 +9,6 @@ same lines.  Every value is quoted for its shell, whatever it contains::
 """
 from awscli_mfa_plugin.deliver.stored import format_expiration
 
-#: Shells ``--export`` can write for; the first is the default.
-SHELLS = ("bash", "zsh", "sh", "fish", "powershell", "pwsh")
-DEFAULT_SHELL = SHELLS[0]
-
 #: Variables removed, so that nothing points tools at a profile instead.
 UNSET = ("AWS_PROFILE",)
 

@@ -26,9 +26,9 @@ from awscli_mfa_plugin.deliver.stored import StoredCredentials, from_section
 from awscli_mfa_plugin.errors import (
     MfaSwitchError, RecipeError, ShadowedProfileError, UsageError)
 from awscli_mfa_plugin.plan import keep as sessions
+from awscli_mfa_plugin.request.parse import Overrides
 from awscli_mfa_plugin.plan.recipe import (
     CHAINED_ROLE_MAX,
-    Overrides,
     Recipe,
     is_native_role,
     native_recipe,

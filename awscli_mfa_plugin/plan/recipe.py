@@ -25,6 +25,7 @@ from typing import Optional
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
 from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
+from awscli_mfa_plugin.request.parse import Overrides
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
 RECIPE_KEYS = {
@@ -74,25 +75,6 @@ SESSION_TOKEN_DURATION = (900, 129600)
 # STS's documented pattern for session names is [\w+=,.@-]{2,64}, where \w
 # means ASCII word characters.
 _SESSION_NAME_CHARS = re.compile(r"[^A-Za-z0-9_+=,.@-]")
-
-
-@dataclasses.dataclass(frozen=True)
-class Overrides:
-    """Values given as flags for one run; ``None`` means "not given"."""
-
-    role_arn: Optional[str] = None
-    source_profile: Optional[str] = None
-    serial_number: Optional[str] = None
-    duration_seconds: Optional[str] = None
-    role_session_name: Optional[str] = None
-    external_id: Optional[str] = None
-    target_profile: Optional[str] = None
-
-    def any_recipe_value(self):
-        """True when flags alone describe what to switch to."""
-        return any(
-            getattr(self, attr) is not None for attr in RECIPE_KEYS.values()
-        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -425,42 +407,6 @@ def _comment_marker(key, value):
         return "#" if any(word.startswith("#") for word in words) else None
     match = _INLINE_COMMENT.search(value)
     return match.group(1) if match else None
-
-
-def check_profile_flag(names, all_profiles, profile_flag):
-    """Refuse ``--profile`` where profile names (or ``--all``) already say what to switch.
-
-    ``names`` are the profiles named without a flag, ``profile_flag`` the
-    CLI's global ``--profile`` (``None`` when absent; ``AWS_PROFILE`` is not
-    a flag and is simply overridden by a name).  ``--profile`` repeating
-    the one name given is accepted.
-
-    >>> check_profile_flag(["dev"], False, "dev")
-    >>> check_profile_flag(["dev"], False, "prod")
-    Traceback (most recent call last):
-    ...
-    awscli_mfa_plugin.errors.UsageError: The profile to switch is named twice, as 'dev' and with --profile prod; name it once (aws mfa-switch dev, or aws mfa-switch --profile prod).
-    """
-    if profile_flag is None:
-        return
-    if all_profiles:
-        raise UsageError(
-            f"--all switches every profile with a role recipe, so --profile "
-            f"{profile_flag} has no place beside it; drop one of them."
-        )
-    if len(names) > 1:
-        listed = " ".join(names)
-        raise UsageError(
-            f"The profiles to switch are named ({listed}), so --profile "
-            f"{profile_flag} has no place beside them; drop it or add its "
-            "name to the list."
-        )
-    if names and names[0] != profile_flag:
-        raise UsageError(
-            f"The profile to switch is named twice, as {names[0]!r} and with "
-            f"--profile {profile_flag}; name it once (aws mfa-switch "
-            f"{names[0]}, or aws mfa-switch --profile {profile_flag})."
-        )
 
 
 def parse_duration(value, uses_role):

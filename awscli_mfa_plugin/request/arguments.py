@@ -3,7 +3,10 @@
 Declarative, as the AWS CLI's ``BasicCommand`` wants it; the command hands
 these to the CLI, which builds the parser and the man page from them.
 """
-from awscli_mfa_plugin.deliver import shells
+
+#: Shells ``--export`` can write for; the first is the default.
+SHELLS = ("bash", "zsh", "sh", "fish", "powershell", "pwsh")
+DEFAULT_SHELL = SHELLS[0]
 
 DESCRIPTION = """\
 Turns a one-time code from your MFA device into temporary credentials and
@@ -169,8 +172,8 @@ ARG_TABLE = [
         "<code>mfa_min_remaining</code>; default 300, or 900 with "
         "<code>--credential-process</code>).</p>",
     ),
-    {"name": "export", "nargs": "?", "const": shells.DEFAULT_SHELL,
-     "choices": list(shells.SHELLS), "cli_type_name": "string",
+    {"name": "export", "nargs": "?", "const": DEFAULT_SHELL,
+     "choices": list(SHELLS), "cli_type_name": "string",
      "help_text": "<p>Print to standard output the commands that make "
                   "the current shell use the credentials (secrets "
                   "included): for <code>bash</code> (the default), "

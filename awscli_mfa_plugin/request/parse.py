@@ -4,12 +4,32 @@ Nothing below this stage sees argparse's namespace or the CLI's session:
 the stages that follow get plain, frozen values.
 """
 import dataclasses
-import getpass
 import os
 from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.plan.recipe import Overrides, check_profile_flag
+
+#: The :class:`Overrides` that change what is switched to (not where to).
+RECIPE_ATTRIBUTES = ("role_arn", "source_profile", "serial_number",
+                     "duration_seconds", "role_session_name", "external_id")
+
+
+@dataclasses.dataclass(frozen=True)
+class Overrides:
+    """Values given as flags for one run; ``None`` means "not given"."""
+
+    role_arn: Optional[str] = None
+    source_profile: Optional[str] = None
+    serial_number: Optional[str] = None
+    duration_seconds: Optional[str] = None
+    role_session_name: Optional[str] = None
+    external_id: Optional[str] = None
+    target_profile: Optional[str] = None
+
+    def any_recipe_value(self):
+        """True when flags alone describe what to switch to."""
+        return any(getattr(self, attr) is not None for attr in RECIPE_ATTRIBUTES)
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,7 +179,45 @@ def check(request):
 
 
 def _login_name():
+    import getpass  # only here: the fast path imports this module too
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
+
+
+def check_profile_flag(names, all_profiles, profile_flag):
+    """Refuse ``--profile`` where profile names (or ``--all``) already say what to switch.
+
+    ``names`` are the profiles named without a flag, ``profile_flag`` the
+    CLI's global ``--profile`` (``None`` when absent; ``AWS_PROFILE`` is not
+    a flag and is simply overridden by a name).  ``--profile`` repeating
+    the one name given is accepted.
+
+    >>> check_profile_flag(["dev"], False, "dev")
+    >>> check_profile_flag(["dev"], False, "prod")
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: The profile to switch is named twice, as 'dev' and with --profile prod; name it once (aws mfa-switch dev, or aws mfa-switch --profile prod).
+    """
+    if profile_flag is None:
+        return
+    if all_profiles:
+        raise UsageError(
+            f"--all switches every profile with a role recipe, so --profile "
+            f"{profile_flag} has no place beside it; drop one of them."
+        )
+    if len(names) > 1:
+        listed = " ".join(names)
+        raise UsageError(
+            f"The profiles to switch are named ({listed}), so --profile "
+            f"{profile_flag} has no place beside them; drop it or add its "
+            "name to the list."
+        )
+    if names and names[0] != profile_flag:
+        raise UsageError(
+            f"The profile to switch is named twice, as {names[0]!r} and with "
+            f"--profile {profile_flag}; name it once (aws mfa-switch "
+            f"{names[0]}, or aws mfa-switch --profile {profile_flag})."
+        )

@@ -14,17 +14,17 @@ import dataclasses
 from typing import Any, Callable, Mapping
 
 from awscli_mfa_plugin.deliver import (
-    clear, clicache, console, inifile, output, shells)
+    clear, clicache, console, device, inifile, output, shells)
 from awscli_mfa_plugin.deliver.sinks import (
     CliCache, CredentialsFile, Delivery, Stdout)
 from awscli_mfa_plugin.deliver.stored import StoredCredentials
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import ExitCode
-from awscli_mfa_plugin.plan import aws_mfa, discovery, planner
+from awscli_mfa_plugin.plan import aws_mfa, planner
 from awscli_mfa_plugin.plan.recipe import resolve_recipe
 from awscli_mfa_plugin.report import listing, sentences
 from awscli_mfa_plugin.report.redaction import redact
-from awscli_mfa_plugin.sts import exchange
+from awscli_mfa_plugin.sts import discovery, exchange
 from awscli_mfa_plugin.sts.sourcesession import region_of
 
 
@@ -179,7 +179,7 @@ def _discover(recipe, request, tools, say):
     if request.save_serial or (terminal and tools.prompter.confirm(
             f"Save it in profile {recipe.profile!r} so it is not looked "
             "up again?")):
-        written = discovery.save_serial(
+        written = device.save_serial(
             recipe, found.serial_number, request.config_path,
             request.credentials_path)
         say(f"Saved the device in {written}.")

@@ -7,7 +7,7 @@ import pexpect
 import pytest
 from botocore.configloader import load_config
 
-from awscli_mfa_plugin.plan.discovery import user_name_of
+from awscli_mfa_plugin.sts.discovery import user_name_of
 from awscli_mfa_plugin.errors import RecipeError
 from tests.awsenv import AWS, REGION, USER_NAME, totp
 from tests.test_prompt_pty import Terminal

@@ -7,7 +7,6 @@ several are offered as a choice when a person is at the terminal.
 import dataclasses
 from typing import Tuple
 
-from awscli_mfa_plugin.deliver import inifile
 from awscli_mfa_plugin.sts import calls as sts
 from awscli_mfa_plugin.errors import RecipeError
 
@@ -77,21 +76,3 @@ def discover(client_creator, choose=None):
     serial = choose(f"The IAM user {user!r} has {len(devices)} MFA devices:",
                     list(devices))
     return Discovery(user, devices, serial)
-
-
-def save_serial(recipe, serial, config_path, credentials_path):
-    """Record ``serial`` where the recipe's layout keeps the device.
-
-    ``mfa_serial`` in the section of the config file that botocore reads
-    for the profile (``[profile dev]``, ``[profile "dev"]``, ``[default]``
-    ...), or for aws-mfa's layout ``aws_mfa_device`` in
-    ``[<profile>-long-term]`` of the credentials file, where aws-mfa reads
-    it.  Written losslessly by the one INI editor.  Returns the path written.
-    """
-    if recipe.layout == "aws-mfa":
-        inifile.update_profile(credentials_path, inifile.CREDENTIALS,
-                               recipe.source_profile, {"aws_mfa_device": serial})
-        return credentials_path
-    inifile.update_profile(config_path, inifile.CONFIG, recipe.profile,
-                           {"mfa_serial": serial})
-    return config_path

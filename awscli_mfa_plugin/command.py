@@ -58,8 +58,8 @@ class MfaSwitchCommand(BasicCommand):
             env=self._env,
             profiles=profiles,
             client_creator=client_creator(self._session, request, profiles),
-            codes=CodeSource(self._env, self._prompter, TerminalPrompter,
-                             request.token_code, request.credential_process),
+            codes=CodeSource.for_request(request, self._env, self._prompter,
+                                         TerminalPrompter),
             prompter=self._prompter,
         )
 

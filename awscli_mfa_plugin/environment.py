@@ -58,7 +58,7 @@ def open_controlling_terminal():
 
 @dataclasses.dataclass(frozen=True)
 class Environment:
-    """Standard streams, environment variables, the clock and the terminal."""
+    """Standard streams, environment variables, the clock, the terminal, the OS."""
 
     stdin: Any
     stdout: Any
@@ -67,6 +67,8 @@ class Environment:
     now: Callable[[], datetime.datetime] = _utcnow
     #: Opens the controlling terminal; ``None`` when there is none.
     open_terminal: Callable[[], Optional[Terminal]] = open_controlling_terminal
+    #: ``sys.platform``: which desktop dialog there can be.
+    platform: str = sys.platform
 
     @classmethod
     def from_process(cls):

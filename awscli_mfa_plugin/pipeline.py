@@ -2,7 +2,9 @@
 
 Every switch takes this one path, whether it names one profile, several
 or ``--all``: the plan decides what is kept and which MFA exchanges are
-needed, :mod:`~awscli_mfa_plugin.sts.exchange` carries them out with codes
+needed, the code source takes the turn of their devices from other
+processes (and the plan is made again under it, since another process may
+just have stored what this one needs), :mod:`~awscli_mfa_plugin.sts.exchange` carries them out with codes
 from :class:`~awscli_mfa_plugin.codes.source.CodeSource`, the sinks of
 :mod:`~awscli_mfa_plugin.deliver.sinks` put the credentials where they
 belong, and :mod:`~awscli_mfa_plugin.report.sentences` words the result.
@@ -49,8 +51,52 @@ def run(request, tools):
                               request.credentials_path, request.cache_dir)
         return ExitCode.OK
     say = _Say(tools.env)
-    now = tools.env.now()
     found = planner.targets(tools.profiles, request)
+    kept, to_switch, sections = _keep(request, tools, found)
+    planned = ()
+    if to_switch:
+        # Refuse before anyone is asked for anything; the write checks
+        # again under its lock.
+        _check_writable(request, sections, to_switch, ())
+        to_switch = _with_devices(to_switch, request, tools, say)
+        planned = planner.exchanges(to_switch, request, sections,
+                                    tools.env.now())
+        _check_writable(request, sections, (), planned)
+    delivery = Delivery(region=region_of(request, tools.profiles,
+                                         found[0].recipe.profile))
+    # Other processes may need the same devices' codes: one at a time, and
+    # each reads again what the one before it stored.
+    with tools.codes.turn(planned):
+        if to_switch:
+            more, to_switch, sections = _keep(request, tools, to_switch)
+            kept += more
+            planned = planner.exchanges(to_switch, request, sections,
+                                        tools.env.now())
+            _check_writable(request, sections, (), planned)
+        now = tools.env.now()
+        for item in kept:
+            say(sentences.kept_line(item, now))
+        if not to_switch:
+            _deliver(request, tools, dataclasses.replace(
+                delivery, printed=kept[0].credentials if kept else None))
+            return ExitCode.OK
+        outcome = exchange.run(planned, tools.client_creator, tools.codes)
+        if not request.several and outcome.failed:
+            raise outcome.failed[0][1]
+        printed = (StoredCredentials.of(outcome.switched[0].credentials)
+                   if not request.several and outcome.switched else None)
+        lines = _deliver(request, tools, dataclasses.replace(
+            delivery, switched=outcome.switched,
+            sessions=tuple(outcome.new_sessions()), printed=printed))
+    for line in sentences.switched_lines(outcome, tools.env.now(),
+                                         request.several) + lines:
+        say(line)
+    return outcome.exit_code()
+
+
+def _keep(request, tools, found):
+    """``(kept, to_switch, sections)`` as the files stand now."""
+    now = tools.env.now()
     sections = inifile.read_sections(request.credentials_path)
 
     def cached(config, minimum):
@@ -59,33 +105,7 @@ def run(request, tools):
 
     kept, to_switch = planner.keep(found, request, tools.profiles, sections,
                                    cached, now)
-    for item in kept:
-        say(sentences.kept_line(item, now))
-    delivery = Delivery(region=region_of(request, tools.profiles,
-                                         found[0].recipe.profile))
-    if not to_switch:
-        _deliver(request, tools, dataclasses.replace(
-            delivery, printed=kept[0].credentials if kept else None))
-        return ExitCode.OK
-    # Refuse before anyone is asked for anything; the write checks again
-    # under its lock.
-    _check_writable(request, sections, to_switch, ())
-    to_switch = _with_devices(to_switch, request, tools, say)
-    planned = planner.exchanges(to_switch, request, sections, now)
-    _check_writable(request, sections, (), planned)
-
-    outcome = exchange.run(planned, tools.client_creator, tools.codes)
-    if not request.several and outcome.failed:
-        raise outcome.failed[0][1]
-    printed = (StoredCredentials.of(outcome.switched[0].credentials)
-               if not request.several and outcome.switched else None)
-    lines = _deliver(request, tools, dataclasses.replace(
-        delivery, switched=outcome.switched,
-        sessions=tuple(outcome.new_sessions()), printed=printed))
-    for line in sentences.switched_lines(outcome, tools.env.now(),
-                                         request.several) + lines:
-        say(line)
-    return outcome.exit_code()
+    return kept, to_switch, sections
 
 
 def _deliver(request, tools, delivery):

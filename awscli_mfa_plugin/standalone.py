@@ -11,7 +11,8 @@ standard library, without importing botocore, awscli or prompt_toolkit::
     credential_process = aws-mfa-switch --profile dev --credential-process
 
 Everything else, including a refresh (which asks for a code on the
-controlling terminal), takes the full way.
+controlling terminal, or in a desktop dialog), takes the full way - except
+a refresh with nobody to ask, which fails at once, as the full way would.
 """
 import os
 import sys
@@ -30,6 +31,11 @@ def main(argv=None, env=None):
         env = Environment.from_process()
     if fastpath.answer(argv, env):
         return 0
+    refusal = fastpath.nobody_to_ask(argv, env)
+    if refusal:
+        env.stderr.write(refusal + "\n")
+        env.stderr.flush()
+        return ExitCode.USAGE
     return run_command(argv)
 
 

@@ -66,7 +66,14 @@ def test_terminal_asks_the_prompter_naming_the_device():
 @pytest.mark.parametrize("flag, stdin", [("12345", ""), (None, ""), (None, "abcdef\n")])
 def test_bad_codes_without_a_person_fail_at_once(flag, stdin):
     with pytest.raises(UsageError):
-        obtain_code(flag, env(io.StringIO(stdin)), FakePrompter(), "d")
+        obtain_code(flag, env(io.StringIO(stdin)), None, "d")
+
+
+def test_an_empty_pipe_leaves_the_code_to_a_person_when_there_is_one():
+    # An IDE runs the command with nothing on stdin; a dialog can still ask.
+    prompter = FakePrompter()
+    assert obtain_code(None, env(io.StringIO("")), prompter, "d") == "654321"
+    assert prompter.asked == ["d"]
 
 
 class Sts:

@@ -8,6 +8,7 @@ import getpass
 import os
 from typing import Optional, Tuple
 
+from awscli_mfa_plugin.codes.turns import state_folder
 from awscli_mfa_plugin.errors import UsageError
 from awscli_mfa_plugin.plan.recipe import Overrides
 
@@ -42,6 +43,10 @@ class Request:
     cache_dir: str = ""
     #: The login name, the last resort for a session name.
     user_name: Optional[str] = None
+    #: ``--prompt``: who asks for a code (see ``codes/asker.py``), else ``None``.
+    prompt: Optional[str] = None
+    #: The private folder where runs take turns and spent codes are kept.
+    state_dir: str = ""
 
     @property
     def several(self):
@@ -92,6 +97,8 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir):
             session.get_config_variable("credentials_file")),
         cache_dir=cache_dir,
         user_name=_login_name(),
+        prompt=getattr(parsed_args, "prompt", None),
+        state_dir=state_folder(cache_dir),
     )
     check(request)
     return request

@@ -1,0 +1,259 @@
+"""Whose turn it is to use an MFA device: locks every mfa-switch process shares.
+
+Terraform starts one credential process per provider at once, scripts run
+switches in parallel.  Callers that need a code of the same MFA device take
+turns (:meth:`Turns.devices`): one asks and exchanges while the others wait,
+then re-read what it stored and, most often, need no code at all.  Only
+one process asks a person at a time, whatever the device
+(:meth:`Turns.person`), so two prompts never share a terminal and two
+dialogs never stack.
+
+Everything lives in a private folder (mode 0700, beside the AWS CLI's own
+cache in ``~/.aws/cli``): the lock files; a note of who holds each lock
+(process ID and what it switches), which a waiter quotes; and the outcome a
+holder leaves when its prompt is cancelled, so that those who waited for
+that prompt stop too.  The locks are ``filelock``'s (``flock`` on POSIX,
+``LockFileEx`` on Windows), which the system releases when their holder
+dies; a lock file that is a symbolic link is refused, never followed.  A
+wait ends after :data:`WAIT_LIMIT` seconds in a sentence.
+"""
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+from typing import Mapping
+
+from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError
+
+#: Seconds a caller waits for another's turn before it gives up with a
+#: sentence.  A person needs some of them to find the device and type a
+#: code; the AWS SDK for Go stops a credential process after a minute.
+WAIT_LIMIT = 60
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Turn:
+    """What a caller learned while it waited for its turn."""
+
+    #: True when another process held a device's turn first.
+    waited: bool = False
+    #: Device -> sentence, for each device whose prompt was cancelled by the
+    #: person while this caller waited for it.
+    cancelled: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def device_key(serial_number):
+    """A file-name-safe key for a device (ARNs have ``:`` and ``/``).
+
+    >>> device_key("arn:aws:iam::123456789012:mfa/alice")
+    'fb6f2fd2cb1cfddde47ea766'
+    """
+    return hashlib.sha256(serial_number.encode("utf-8")).hexdigest()[:24]
+
+
+def state_folder(cache_dir):
+    """Where turns and spent codes are kept: beside the AWS CLI's own cache.
+
+    >>> state_folder("/home/a/.aws/cli/cache")
+    '/home/a/.aws/cli/mfa-switch'
+    """
+    return os.path.join(os.path.dirname(cache_dir.rstrip(os.sep)), "mfa-switch")
+
+
+def private_folder(path):
+    """Create ``path`` with mode 0700 if needed and check that it is ours.
+
+    Raises :class:`ConfigError` when it cannot be made, is a symbolic link
+    or something other than a folder, or belongs to another user.
+    """
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+    except OSError as error:
+        raise _folder_error(path, error.strerror or str(error)) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise _folder_error(path, "it is a symbolic link")
+    if not stat.S_ISDIR(info.st_mode):
+        raise _folder_error(path, "it is not a folder")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise _folder_error(path, "it belongs to another user")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError as error:
+            raise _folder_error(path, error.strerror or str(error)) from None
+    return path
+
+
+def _folder_error(path, why):
+    return ConfigError(
+        f"Cannot keep mfa-switch's locks in {path}: {why}; remove it (it "
+        "holds nothing but locks and notes) and try again.")
+
+
+def read_private(path):
+    """The text of a file in the private folder, ``""`` if it is not there.
+
+    A symbolic link is not followed (and reads as nothing).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return ""
+    with open(fd, "rb") as handle:
+        return handle.read(65536).decode("utf-8", "replace")
+
+
+def write_private(path, text):
+    """Replace ``path`` with ``text`` atomically; the new file is mode 0600."""
+    folder, name = os.path.split(path)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+class Turns:
+    """The turns of one user's mfa-switch processes, kept in ``folder``.
+
+    ``say(line)`` tells the user (on stderr) what a wait is for.
+    """
+
+    def __init__(self, folder, say, limit=WAIT_LIMIT, clock=time.time):
+        self.folder = folder
+        self._say = say
+        self._limit = limit
+        self._clock = clock
+
+    @contextlib.contextmanager
+    def devices(self, serial_numbers, what):
+        """Hold the turn of every device in ``serial_numbers``; yield a :class:`Turn`.
+
+        ``what`` says what this run does (``switching 'dev'``), for others
+        to read while they wait.  Turns are taken in one order, so that two
+        runs needing two devices each never wait for one another in a
+        circle.  When the person cancels (Ctrl-C, Cancel in a dialog) while
+        this holds the turns, those who waited for them learn it.
+        """
+        private_folder(self.folder)
+        held, waited, cancelled = [], False, {}
+        try:
+            for serial in sorted(set(serial_numbers)):
+                name = "device-" + device_key(serial)
+                lock, since = self._take(
+                    name, what,
+                    waiting=f"is using the MFA device {serial}",
+                    busy=f"has been using the MFA device {serial}")
+                held.append((name, lock))
+                if since is not None:
+                    waited = True
+                    sentence = self._cancelled_since(name, serial, since)
+                    if sentence:
+                        cancelled[serial] = sentence
+            try:
+                yield Turn(waited, cancelled)
+            except (Cancelled, KeyboardInterrupt):
+                for name, _ in held:
+                    self._note(name + ".outcome", {
+                        "result": "cancelled", "at": self._clock(),
+                        "pid": os.getpid(), "what": what})
+                raise
+        finally:
+            for name, lock in reversed(held):
+                self._give_back(name, lock)
+
+    @contextlib.contextmanager
+    def person(self, what):
+        """Hold the one turn to ask a person for a code, whatever the device."""
+        private_folder(self.folder)
+        lock, _ = self._take("person", what,
+                             waiting="is asking for an MFA code",
+                             busy="has been asking for an MFA code")
+        try:
+            yield
+        finally:
+            self._give_back("person", lock)
+
+    def _take(self, name, what, waiting, busy):
+        """``(lock, None)``, or ``(lock, when the wait began)`` after waiting."""
+        import filelock
+
+        path = os.path.join(self.folder, name + ".lock")
+        if os.path.islink(path):
+            raise ConfigError(
+                f"The lock file {path} is a symbolic link, which mfa-switch "
+                "does not follow; remove it and try again.")
+        lock = filelock.FileLock(path, mode=0o600)
+        since = None
+        try:
+            try:
+                lock.acquire(blocking=False)
+            except filelock.Timeout:
+                who = self._holder(name)
+                self._say(f"Another mfa-switch{who} {waiting}; waiting for "
+                          f"it to finish (at most {self._limit:g} s).")
+                since = self._clock()
+                try:
+                    lock.acquire(timeout=self._limit)
+                except filelock.Timeout:
+                    raise BusyError(
+                        f"Another mfa-switch{self._holder(name)} {busy} for "
+                        f"more than {self._limit:g} s, so this one stopped "
+                        "waiting and changed nothing; answer or cancel its "
+                        "prompt, then try again.") from None
+        except OSError as error:
+            raise ConfigError(
+                f"Cannot lock {path}: {error.strerror or error}.") from None
+        self._note(name + ".holder", {"pid": os.getpid(), "what": what,
+                                      "since": self._clock()})
+        return lock, since
+
+    def _give_back(self, name, lock):
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(self.folder, name + ".holder"))
+        lock.release()
+
+    def _holder(self, name):
+        """`` (process 4242, switching 'dev')`` from the holder's note, or ``""``."""
+        note = self._read(name + ".holder")
+        if not isinstance(note.get("pid"), int):
+            return ""
+        what = note.get("what")
+        return f" (process {note['pid']}" + (
+            f", {what})" if isinstance(what, str) and what else ")")
+
+    def _cancelled_since(self, name, serial, since):
+        note = self._read(name + ".outcome")
+        at = note.get("at")
+        if note.get("result") != "cancelled" or not isinstance(at, (int, float)) \
+                or at < since:
+            return None
+        who = f" (process {note['pid']})" if isinstance(note.get("pid"), int) else ""
+        return (f"The prompt of another mfa-switch{who} for the code of "
+                f"{serial} was cancelled while this one waited for it; nothing "
+                "was changed.")
+
+    def _read(self, file_name):
+        try:
+            value = json.loads(read_private(os.path.join(self.folder, file_name)))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _note(self, file_name, values):
+        # A note only helps others word their wait: never fail a run over one.
+        with contextlib.suppress(OSError):
+            write_private(os.path.join(self.folder, file_name),
+                          json.dumps(values))

@@ -205,6 +205,44 @@ def test_a_dialog_named_but_not_installed_is_a_sentence(home, one_time_sts):
                    "auto, terminal, zenity, kdialog, osascript, powershell.\n")
 
 
+def test_a_display_where_there_is_none_is_the_dialogs_failure(home, one_time_sts):
+    if shutil.which("zenity") is None:
+        pytest.skip("zenity not installed (apt-get install zenity; .ci/run does)")
+    caller = without_terminal(home, "--profile", "dev", "--credential-process",
+                              "--prompt", "zenity", DISPLAY=":99")
+    out, err = caller.communicate(timeout=60)
+    assert caller.returncode == 255
+    assert err.startswith("The zenity dialog that asks for the MFA code failed (")
+    assert "cannot open display: :99" in err
+    assert err.endswith("); choose another way to be asked with --prompt or "
+                        "mfa_prompt.\n")
+
+
+def test_a_named_dialog_without_a_desktop_is_a_sentence(home, one_time_sts):
+    if shutil.which("zenity") is None:
+        pytest.skip("zenity not installed (apt-get install zenity; .ci/run does)")
+    caller = without_terminal(home, "--profile", "dev", "--credential-process",
+                              "--prompt", "zenity")
+    out, err = caller.communicate(timeout=60)
+    assert caller.returncode == 252
+    assert err == ("mfa_prompt or --prompt asks for a zenity dialog, but there is "
+                   "no desktop session to show it in (DISPLAY and "
+                   "WAYLAND_DISPLAY are unset); choose terminal, or run where a "
+                   "desktop is.\n")
+
+
+def test_mfa_prompt_must_be_one_of_the_choices(home, one_time_sts):
+    with open(home.config, "a") as handle:
+        handle.write("\n[profile popup]\nmfa_source_profile = default\n"
+                     f"mfa_serial = {SERIAL}\nmfa_prompt = popup\n")
+    result = home.run("mfa-switch", "--profile", "popup", "--token-code", "123456")
+    assert result.returncode == 252
+    assert result.stderr == (
+        "The mfa_prompt of 'popup' is 'popup', which is not one of auto, "
+        "terminal, zenity, kdialog, osascript, powershell.\n")
+    assert one_time_sts.requests == []
+
+
 # -- which way of asking ------------------------------------------------------
 
 def which_of(*present):
@@ -253,6 +291,8 @@ def test_zenity_runs_an_entry_that_closes_with_the_code():
     assert tool.reading(5, "", "")[0] == dialog.TIMEOUT
     assert tool.reading(255, "", "Gtk: cannot open display\n") == \
         (dialog.FAILED, "Gtk: cannot open display")
+    assert tool.reading(1, "", "(zenity:1): Gtk-WARNING **: cannot open "
+                               "display: :99\n")[0] == dialog.FAILED
 
 
 def test_kdialog_runs_an_input_box():

@@ -11,10 +11,14 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 
 import pexpect
 import pytest
+
+from awscli_mfa_plugin.codes.prompt import seconds_left
 
 from tests import awsenv, fakests
 from tests.conftest import OFFLINE_ACCOUNT
@@ -255,3 +259,69 @@ def test_what_is_remembered_is_private_and_holds_no_code(home, one_time_sts):
     for path in files:
         assert os.stat(path).st_mode & 0o077 == 0
         assert "444444" not in path.read_text()
+
+
+#: mfa_process for scripts: prints a code that changes every 30 seconds,
+#: as a key such as ykman does.
+WINDOW_CODE = ("{python} -c \"import time; "
+               "print('%06d' % (int(time.time() // 30) % 1000000))\"")
+
+
+def test_parallel_scripts_with_mfa_process_wait_for_the_next_code(
+        home, one_time_sts, tmp_path):
+    add_prod(home)
+    process = "mfa_process = " + WINDOW_CODE.format(python=sys.executable)
+    text = home.config.read_text()
+    for name in ("dev", "prod"):
+        text = text.replace(f"[profile {name}]\n", f"[profile {name}]\n{process}\n")
+    home.config.write_text(text)
+    # Start early in a code's window, so that both need its code.
+    if seconds_left() < 25:
+        time.sleep(seconds_left())
+    runs = [subprocess.Popen(
+        [awsenv.AWS, "mfa-switch", "--profile", name], env=home.env(),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
+        for name in ("dev", "prod")]
+    results = [run.communicate(timeout=120) for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], results
+    codes = [form["TokenCode"] for form in one_time_sts.exchanges()]
+    assert len(codes) == 2 and codes[0] != codes[1]
+    said = "".join(err for _, err in results)
+    assert "waiting for it to finish" in said
+    assert re.search(r"The code from the mfa_process command '.*' was already "
+                     r"used \(STS accepts each code once\); waiting \d+ s for "
+                     r"the next one\.", said), said
+
+
+#: The stable part of each sentence of README's "Many callers and dialogs"
+#: rows, with its exit status.
+README_ROWS = [
+    ("need a new MFA code and there is no terminal to ask for it on", 252),
+    ("was already used for arn:aws:iam::123456789012:mfa/alice (STS accepts "
+     "each code once); wait for the next code", 252),
+    ("which is not one of auto, terminal, zenity, kdialog, osascript, "
+     "powershell.", 252),
+    ("which is not installed (not on PATH); install it, or choose another of",
+     252),
+    ("but there is no desktop session to show it in (DISPLAY and "
+     "WAYLAND_DISPLAY are unset)", 252),
+    ("in the dialog within 60 s; nothing was changed.", 130),
+    ("was cancelled while this one waited for it; nothing was changed.", 130),
+    ("for more than 60 s, so this one stopped waiting and changed nothing; "
+     "answer or cancel its prompt, then try again.", 255),
+    ("The zenity dialog that asks for the MFA code failed (", 255),
+    ("it is a symbolic link; remove it (it holds nothing but locks and "
+     "notes) and try again.", 253),
+]
+
+
+@pytest.mark.parametrize("fragment, status", README_ROWS)
+def test_readme_lists_the_sentence(fragment, status):
+    from tests.test_errors_e2e import errors_section
+
+    rows = [line for line in errors_section().splitlines()
+            if line.startswith("|") and fragment in line]
+    assert rows, fragment
+    assert any(f"| {status} |" in row for row in rows)

@@ -72,6 +72,9 @@ class Zenity(_Tool):
     def reading(self, returncode, stdout, stderr):
         if returncode == 5:  # zenity's status for --timeout
             return TIMEOUT, ""
+        if returncode == 1 and "cannot open display" in stderr:
+            # zenity says 1, as for Cancel, when GTK finds no display.
+            return FAILED, _last_line(stderr)
         return super().reading(returncode, stdout, stderr)
 
 

@@ -425,24 +425,44 @@ def test_a_dialog_without_a_desktop_is_a_sentence(fake_zenity):
         ask.ask(SERIAL)
 
 
-def test_credential_process_mode_uses_a_dialog_when_there_is_no_terminal(fake_zenity):
+class FakeDialog:
     made = []
 
-    class Dialog:
-        def __init__(self, name, profile, env):
-            made.append((name, profile))
+    def __init__(self, name, profile, env):
+        self.made.append((name, profile))
 
-        def ask(self, device, notice=None):
-            return "123456"
+    def ask(self, device, notice=None):
+        return "123456"
 
-        def tool(self):
-            return None
+    def tool(self):
+        return None
 
+
+RECIPE = Recipe("dev", "dev", "default", SERIAL, "arn:aws:iam::1:role/r")
+
+
+def test_credential_process_mode_uses_a_dialog_when_there_is_no_terminal(fake_zenity):
+    FakeDialog.made = []
     env = Environment(io.StringIO("stdin belongs to the SDK\n"), io.StringIO(),
                       io.StringIO(), {"DISPLAY": ":0", "PATH": fake_zenity},
                       open_terminal=lambda: None, platform="linux")
-    codes = CodeSource(env, None, None, for_process=True, dialog_class=Dialog)
-    recipe = Recipe("dev", "dev", "default", SERIAL, "arn:aws:iam::1:role/r")
-    assert codes.exchange(recipe, lambda code: code) == "123456"
-    assert made == [("zenity", "dev")]
+    codes = CodeSource(env, None, None, for_process=True, dialog_class=FakeDialog)
+    assert codes.exchange(RECIPE, lambda code: code) == "123456"
+    assert FakeDialog.made == [("zenity", "dev")]
     assert env.stdin.read() == "stdin belongs to the SDK\n"
+
+
+@pytest.mark.parametrize("prompt, asked", [(None, [("zenity", "dev")]),
+                                           ("terminal", [])])
+def test_a_plain_switch_with_nothing_on_stdin_asks_in_a_dialog_unless_told_not_to(
+        fake_zenity, prompt, asked):
+    FakeDialog.made = []
+    env = Environment(io.StringIO(""), io.StringIO(), io.StringIO(),
+                      {"DISPLAY": ":0", "PATH": fake_zenity}, platform="linux")
+    codes = CodeSource(env, None, None, prompt=prompt, dialog_class=FakeDialog)
+    if asked:
+        assert codes.exchange(RECIPE, lambda code: code) == "123456"
+    else:
+        with pytest.raises(UsageError, match="No MFA code"):
+            codes.exchange(RECIPE, lambda code: code)
+    assert FakeDialog.made == asked

@@ -125,6 +125,21 @@ def write_private(path, text):
         raise
 
 
+def _create_lock_file(path):
+    """Make the lock file 0600 if it is missing; refuse one that is a link."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW
+                     | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as error:
+        if os.path.islink(path):
+            raise ConfigError(
+                f"The lock file {path} is a symbolic link, which mfa-switch "
+                "does not follow; remove it and try again.") from None
+        raise ConfigError(
+            f"Cannot lock {path}: {error.strerror or error}.") from None
+    os.close(fd)
+
+
 class Turns:
     """The turns of one user's mfa-switch processes, kept in ``folder``.
 
@@ -191,15 +206,14 @@ class Turns:
         import filelock
 
         path = os.path.join(self.folder, name + ".lock")
-        if os.path.islink(path):
-            raise ConfigError(
-                f"The lock file {path} is a symbolic link, which mfa-switch "
-                "does not follow; remove it and try again.")
-        lock = filelock.FileLock(path, mode=0o600)
+        _create_lock_file(path)
+        # No mode= or blocking=: the AWS CLI v2 may run this plugin with an
+        # older filelock of the system's, which has neither.
+        lock = filelock.FileLock(path)
         since = None
         try:
             try:
-                lock.acquire(blocking=False)
+                lock.acquire(timeout=0)
             except filelock.Timeout:
                 who = self._holder(name)
                 self._say(f"Another mfa-switch{who} {waiting}; waiting for "

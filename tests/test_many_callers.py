@@ -309,6 +309,7 @@ README_ROWS = [
      "WAYLAND_DISPLAY are unset)", 252),
     ("in the dialog within 60 s; nothing was changed.", 130),
     ("was cancelled while this one waited for it; nothing was changed.", 130),
+    ("went unanswered while this one waited for it; nothing was changed.", 130),
     ("for more than 60 s, so this one stopped waiting and changed nothing; "
      "answer or cancel its prompt, then try again.", 255),
     ("The zenity dialog that asks for the MFA code failed (", 255),

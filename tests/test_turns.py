@@ -13,7 +13,7 @@ import pytest
 
 from awscli_mfa_plugin.codes.spent import SpentCodes
 from awscli_mfa_plugin.codes.turns import Turns, device_key, private_folder
-from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError
+from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError, Unanswered
 
 DEVICE = "arn:aws:iam::123456789012:mfa/alice"
 
@@ -99,6 +99,11 @@ def test_a_cancelled_turn_is_told_to_those_who_waited(tmp_path):
     assert later._cancelled_since(name, DEVICE, 101.0) is None
     with later.devices([DEVICE], "x") as turn:
         assert turn.cancelled == {}
+    with pytest.raises(Unanswered):
+        with first.devices([DEVICE], "switching 'dev'"):
+            raise Unanswered("nobody")
+    assert "went unanswered while this one waited" in \
+        later._cancelled_since(name, DEVICE, 99.0)
 
 
 def test_the_folder_is_private_and_never_a_link(tmp_path):
@@ -162,3 +167,20 @@ def test_spent_codes_are_kept_as_hashes_in_a_private_file(tmp_path):
     assert os.stat(path).st_mode & 0o777 == 0o600
     text = path.read_text()
     assert "123456" not in text and DEVICE not in text
+
+
+def test_without_filelock_the_same_lock_is_taken(tmp_path, monkeypatch):
+    # AWS CLI v2 cannot import filelock from an editable install's source
+    # tree; the flock taken instead excludes filelock's, and the other way.
+    monkeypatch.setitem(sys.modules, "filelock", None)
+    with Holder(tmp_path, 30):
+        with pytest.raises(BusyError):
+            with Turns(str(tmp_path), print, limit=0.5).devices([DEVICE], "x"):
+                pass
+    with Turns(str(tmp_path), print).devices([DEVICE], "x") as turn:
+        assert not turn.waited
+        holder = subprocess.run(
+            [sys.executable, "-c", HOLDER.replace("Turns(sys.argv[1], print)",
+                                                  "Turns(sys.argv[1], print, limit=0.5)"),
+             str(tmp_path), DEVICE, "0"], capture_output=True, text=True)
+        assert holder.returncode != 0 and "BusyError" in holder.stderr

@@ -27,7 +27,7 @@ import tempfile
 import time
 from typing import Mapping
 
-from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError
+from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError, Unanswered
 
 #: Seconds a caller waits for another's turn before it gives up with a
 #: sentence.  A person needs some of them to find the device and type a
@@ -125,6 +125,64 @@ def write_private(path, text):
         raise
 
 
+def _file_lock(path):
+    """``(lock, the exception a busy lock raises)`` for the file ``path``.
+
+    filelock's, made without ``mode=`` or ``blocking=``, which older
+    filelock releases lack.  AWS CLI v2 imports this plugin from the
+    folders of ``cli_legacy_plugin_path`` only; for an editable install
+    that is the source tree, where filelock is out of its reach.  filelock
+    locks with ``flock`` on POSIX, so there :class:`_Flock` takes the same
+    lock directly: each excludes the other.
+    """
+    try:
+        import filelock
+    except ImportError:
+        return _Flock(path), _Busy
+    return filelock.FileLock(path), filelock.Timeout
+
+
+class _Busy(Exception):
+    """The lock stayed held for the whole timeout."""
+
+
+class _Flock:
+    """An exclusive ``flock`` on ``path``, where filelock cannot be imported."""
+
+    def __init__(self, path):
+        self._path = path
+        self._fd = None
+
+    def acquire(self, timeout):
+        try:
+            import fcntl
+        except ImportError:
+            raise ConfigError(
+                "mfa-switch needs the filelock package to take turns with "
+                "other runs on this system; install it where the AWS CLI "
+                "imports the plugin from.") from None
+        fd = os.open(self._path, os.O_RDWR | _NOFOLLOW | os.O_CLOEXEC)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise _Busy() from None
+                time.sleep(0.05)
+            except OSError:
+                os.close(fd)
+                raise
+            else:
+                self._fd = fd
+                return
+
+    def release(self):
+        os.close(self._fd)  # closing the only descriptor drops the flock
+        self._fd = None
+
+
 def _create_lock_file(path):
     """Make the lock file 0600 if it is missing; refuse one that is a link."""
     try:
@@ -179,10 +237,12 @@ class Turns:
                         cancelled[serial] = sentence
             try:
                 yield Turn(waited, cancelled)
-            except (Cancelled, KeyboardInterrupt):
+            except (Cancelled, KeyboardInterrupt) as error:
+                result = ("unanswered" if isinstance(error, Unanswered)
+                          else "cancelled")
                 for name, _ in held:
                     self._note(name + ".outcome", {
-                        "result": "cancelled", "at": self._clock(),
+                        "result": result, "at": self._clock(),
                         "pid": os.getpid(), "what": what})
                 raise
         finally:
@@ -203,25 +263,21 @@ class Turns:
 
     def _take(self, name, what, waiting, busy):
         """``(lock, None)``, or ``(lock, when the wait began)`` after waiting."""
-        import filelock
-
         path = os.path.join(self.folder, name + ".lock")
         _create_lock_file(path)
-        # No mode= or blocking=: the AWS CLI v2 may run this plugin with an
-        # older filelock of the system's, which has neither.
-        lock = filelock.FileLock(path)
+        lock, busy_error = _file_lock(path)
         since = None
         try:
             try:
                 lock.acquire(timeout=0)
-            except filelock.Timeout:
+            except busy_error:
                 who = self._holder(name)
                 self._say(f"Another mfa-switch{who} {waiting}; waiting for "
                           f"it to finish (at most {self._limit:g} s).")
                 since = self._clock()
                 try:
                     lock.acquire(timeout=self._limit)
-                except filelock.Timeout:
+                except busy_error:
                     raise BusyError(
                         f"Another mfa-switch{self._holder(name)} {busy} for "
                         f"more than {self._limit:g} s, so this one stopped "
@@ -250,14 +306,16 @@ class Turns:
 
     def _cancelled_since(self, name, serial, since):
         note = self._read(name + ".outcome")
-        at = note.get("at")
-        if note.get("result") != "cancelled" or not isinstance(at, (int, float)) \
-                or at < since:
+        at, result = note.get("at"), note.get("result")
+        if result not in ("cancelled", "unanswered") \
+                or not isinstance(at, (int, float)) or at < since:
             return None
         who = f" (process {note['pid']})" if isinstance(note.get("pid"), int) else ""
+        ended = ("was cancelled" if result == "cancelled"
+                 else "went unanswered")
         return (f"The prompt of another mfa-switch{who} for the code of "
-                f"{serial} was cancelled while this one waited for it; nothing "
-                "was changed.")
+                f"{serial} {ended} while this one waited for it; nothing was "
+                "changed.")
 
     def _read(self, file_name):
         try:

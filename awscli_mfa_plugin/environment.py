@@ -87,7 +87,7 @@ class Messages:
 
 @dataclasses.dataclass(frozen=True)
 class Environment:
-    """Standard streams, environment variables, the clock and the terminal."""
+    """Standard streams, environment variables, the clock, the terminal, the OS."""
 
     stdin: Any
     stdout: Any
@@ -96,6 +96,8 @@ class Environment:
     now: Callable[[], datetime.datetime] = _utcnow
     #: Opens the controlling terminal; ``None`` when there is none.
     open_terminal: Callable[[], Optional[Terminal]] = open_controlling_terminal
+    #: ``sys.platform``: which desktop dialog there can be.
+    platform: str = sys.platform
 
     @classmethod
     def from_process(cls):

@@ -105,3 +105,15 @@ class Cancelled(MfaSwitchError):
 
     def __init__(self, message="Cancelled; nothing was changed."):
         super().__init__(message)
+
+
+class Unanswered(Cancelled):
+    """Nobody answered the dialog that asked for the code in time."""
+
+
+class DialogError(MfaSwitchError):
+    """The desktop dialog could not be shown."""
+
+
+class BusyError(MfaSwitchError):
+    """Another mfa-switch held the turn to ask for a code for too long."""

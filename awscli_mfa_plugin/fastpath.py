@@ -35,6 +35,7 @@ _VALUE_OPTIONS = {
     "--profile": "profile",
     "--target-profile": "target_profile",
     "--min-remaining": "min_remaining",
+    "--prompt": "prompt",
     "--region": None,
     "--endpoint-url": None,
 }
@@ -53,13 +54,14 @@ class Request:
     min_remaining: Optional[str] = None
     #: A profile named without ``--profile`` (``aws-mfa-switch dev ...``).
     name: Optional[str] = None
+    prompt: Optional[str] = None
 
 
 def parse_args(argv):
     """The :class:`Request` in ``argv``, or ``None`` if this module can't serve it.
 
     >>> parse_args(["--profile", "dev", "--credential-process"])
-    Request(profile='dev', target_profile=None, min_remaining=None, name=None)
+    Request(profile='dev', target_profile=None, min_remaining=None, name=None, prompt=None)
     >>> parse_args(["dev", "--credential-process"]).name
     'dev'
     >>> parse_args(["--profile=dev", "--credential-process", "--force"]) is None
@@ -224,3 +226,59 @@ def answer(argv, env):
     output.write(env.stdout, stored.process_json() + "\n", "The credentials",
                  note="nothing was stored")
     return True
+
+
+def nobody_to_ask(argv, env):
+    """The sentence ``aws mfa-switch`` would end with at once, or ``None``.
+
+    When new credentials need a code that only a person can give, and
+    there is neither a terminal nor a desktop to ask in, the full command
+    fails without asking anything; saying so here spares the caller the
+    second it takes to load the AWS CLI.  Whenever the full command might
+    do otherwise - the code from ``mfa_process``, a kept MFA session,
+    a section it would refuse, another layout - this returns ``None``.
+    """
+    from awscli_mfa_plugin.codes import asker
+    from awscli_mfa_plugin.deliver.stored import is_managed
+    from awscli_mfa_plugin.plan.planner import fits_session, kept_session
+
+    request = parse_args(argv)
+    if request is None:
+        return None
+    profile = selected_profile(request, env.environ)
+    config_path = file_path(env.environ, "AWS_CONFIG_FILE", "~/.aws/config")
+    credentials_path = file_path(
+        env.environ, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+    if not (profile and config_path and credentials_path):
+        return None
+    try:
+        profiles, sections = profile_map(config_path, credentials_path)
+        if is_native_role(profiles.get(profile, {})):
+            return None
+        recipe = resolve_recipe(
+            profiles, profile, Overrides(target_profile=request.target_profile))
+        choice = asker.check_choice(request.prompt, "--prompt") or recipe.prompt
+        minimum = sessions.min_remaining(
+            request.min_remaining, profiles.get(profile), for_process=True)
+    except (OSError, ValueError, configparser.Error, MfaSwitchError):
+        return None
+    section = sections.get(recipe.target_profile, {})
+    if (recipe.layout != "mfa" or recipe.code_process
+            or not recipe.serial_number
+            or shadowing_key(profiles.get(recipe.target_profile, {}))
+            or (section and not is_managed(section))):
+        return None
+    now = env.now()
+    stored = from_section(section)
+    if stored is not None and stored.seconds_left(now) > minimum \
+            and stored.serves(recipe):
+        return None
+    if kept_session(sections, recipe, now) is not None and fits_session(recipe):
+        return None
+    terminal = env.open_terminal()
+    if terminal is not None:
+        terminal.close()
+    if asker.how_to_ask(choice, terminal is not None, env.environ,
+                        env.platform) is not None:
+        return None
+    return asker.no_terminal_sentence(recipe.profile)

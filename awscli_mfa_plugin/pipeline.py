@@ -2,7 +2,9 @@
 
 Every switch takes this one path, whether it names one profile, several
 or ``--all``: the plan decides what is kept and which MFA exchanges are
-needed, :mod:`~awscli_mfa_plugin.sts.exchange` carries them out with codes
+needed, the code source takes the turn of their devices from other
+processes (and the plan is made again under it, since another process may
+just have stored what this one needs), :mod:`~awscli_mfa_plugin.sts.exchange` carries them out with codes
 from :class:`~awscli_mfa_plugin.codes.source.CodeSource`, the sinks of
 :mod:`~awscli_mfa_plugin.deliver.sinks` put the credentials where they
 belong, and :mod:`~awscli_mfa_plugin.report.sentences` words the result.
@@ -63,7 +65,6 @@ def run(request, tools):
     # Tools such as Terraform show a credential process's stderr: quiet on
     # success; errors still reach the user through the command.
     say = _Say(tools.env, quiet=request.credential_process)
-    now = tools.env.now()
     found = planner.targets(tools.profiles, request)
     if request.clear:
         sections = inifile.read_sections(request.credentials_path)
@@ -75,6 +76,56 @@ def run(request, tools):
         return ExitCode.OK
     if request.wants_console:
         console.check_federable(found[0])
+    kept, to_switch, sections = _keep(request, tools, found)
+    planned = ()
+    if to_switch:
+        # Refuse before anyone is asked for anything; the write checks
+        # again under its lock.
+        _check_writable(request, to_switch, ())
+        to_switch = _with_devices(to_switch, request, tools, say)
+        planned = planner.exchanges(to_switch, request, sections,
+                                    tools.env.now())
+        _check_writable(request, (), planned)
+    delivery = Delivery(region=region_of(request, tools.profiles,
+                                         found[0].recipe.profile))
+    # Other processes may need the same devices' codes: one at a time, and
+    # each reads again what the one before it stored.
+    with tools.codes.turn(planned):
+        if to_switch:
+            more, to_switch, sections = _keep(request, tools, to_switch)
+            kept += more
+            planned = planner.exchanges(to_switch, request, sections,
+                                        tools.env.now())
+            _check_writable(request, (), planned)
+        now = tools.env.now()
+        kept_lines = [sentences.kept_line(item, now) for item in kept]
+        if not to_switch:
+            # What was asked for is delivered before it is reported.
+            lines = _deliver(request, tools, dataclasses.replace(
+                delivery, printed=kept[0].credentials, target=kept[0].target))
+            for line in kept_lines + lines:
+                say(line)
+            return ExitCode.OK
+        for line in kept_lines:
+            say(line)
+        outcome = exchange.run(planned, tools.client_creator, tools.codes, now)
+        if not request.several and outcome.failed:
+            raise outcome.failed[0][1]
+        single = outcome.switched[0] if not request.several else None
+        lines = _deliver(request, tools, dataclasses.replace(
+            delivery, switched=outcome.switched,
+            sessions=tuple(outcome.new_sessions()),
+            printed=single and StoredCredentials.of(single.credentials),
+            target=single and single.target))
+    for line in sentences.switched_lines(outcome, tools.env.now(),
+                                         request.several) + lines:
+        say(line)
+    return outcome.exit_code()
+
+
+def _keep(request, tools, found):
+    """``(kept, to_switch, sections)`` as the files stand now."""
+    now = tools.env.now()
     sections = inifile.read_sections(request.credentials_path)
 
     def cached(config, minimum):
@@ -83,39 +134,7 @@ def run(request, tools):
 
     kept, to_switch = planner.keep(found, request, tools.profiles, sections,
                                    cached, now)
-    delivery = Delivery(region=region_of(request, tools.profiles,
-                                         found[0].recipe.profile))
-    kept_lines = [sentences.kept_line(item, now) for item in kept]
-    if not to_switch:
-        # What was asked for is delivered before it is reported.
-        lines = _deliver(request, tools, dataclasses.replace(
-            delivery, printed=kept[0].credentials, target=kept[0].target))
-        for line in kept_lines + lines:
-            say(line)
-        return ExitCode.OK
-    for line in kept_lines:
-        say(line)
-    # Refuse before anyone is asked for anything; the write checks again
-    # under its lock.
-    _check_writable(request, to_switch, ())
-    to_switch = _with_devices(to_switch, request, tools, say)
-    planned = planner.exchanges(to_switch, request, sections, now)
-    _check_writable(request, (), planned)
-
-    outcome = exchange.run(planned, tools.client_creator, tools.codes,
-                           tools.env.now())
-    if not request.several and outcome.failed:
-        raise outcome.failed[0][1]
-    single = outcome.switched[0] if not request.several else None
-    lines = _deliver(request, tools, dataclasses.replace(
-        delivery, switched=outcome.switched,
-        sessions=tuple(outcome.new_sessions()),
-        printed=single and StoredCredentials.of(single.credentials),
-        target=single and single.target))
-    for line in sentences.switched_lines(outcome, tools.env.now(),
-                                         request.several) + lines:
-        say(line)
-    return outcome.exit_code()
+    return kept, to_switch, sections
 
 
 def _deliver(request, tools, delivery):

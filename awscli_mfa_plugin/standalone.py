@@ -11,8 +11,10 @@ standard library, without importing botocore, awscli or prompt_toolkit::
     credential_process = aws-mfa-switch --profile dev --credential-process
 
 Everything else, including a refresh (which asks for a code on the
-controlling terminal), takes the full way.  ``--version`` names this
-command's version and the AWS CLI's, without starting the CLI.
+controlling terminal, or in a desktop dialog), takes the full way - except
+a refresh with nobody to ask, which fails at once, as the full way would.
+``--version`` names this command's version and the AWS CLI's, without
+starting the CLI.
 """
 import os
 import sys
@@ -43,6 +45,11 @@ def main(argv=None, env=None):
         env.stderr.write(f"{error}\n")
         env.stderr.flush()
         return error.exit_code
+    refusal = fastpath.nobody_to_ask(argv, env)
+    if refusal:
+        env.stderr.write(refusal + "\n")
+        env.stderr.flush()
+        return ExitCode.USAGE
     return run_command(argv, env)
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -15,6 +16,7 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 ROLE_NAME = "AccessToTestDev"
 USER_NAME = "alice"
+DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY")
 
 
 def start_moto():
@@ -149,8 +151,11 @@ class AwsHome:
 
     def env(self, **extra):
         """The environment of an ``aws`` run: this HOME, the loopback endpoint."""
+        # Without DISPLAY and WAYLAND_DISPLAY no run opens a dialog on the
+        # desktop of whoever runs the tests; dialog tests set their own.
         env = {
-            k: v for k, v in os.environ.items() if not k.startswith("AWS_")
+            k: v for k, v in os.environ.items()
+            if not k.startswith("AWS_") and k not in DISPLAY_VARIABLES
         }
         env.update(
             HOME=str(self.home),
@@ -177,5 +182,13 @@ class AwsHome:
         )
 
     def code(self):
-        """The code the virtual MFA device shows right now."""
-        return totp(self.account.mfa_seed)
+        """A code of the virtual MFA device, another one at every call.
+
+        moto takes any code, but STS takes each code once, and mfa-switch
+        refuses to send one twice: the first call gives the code the
+        device shows now, each later call the code of a later window, as
+        a person gets by waiting for the next code.
+        """
+        given = self._codes_given = getattr(self, "_codes_given", 0) + 1
+        return totp(self.account.mfa_seed,
+                    at=time.time() + 30 * (given - 1))

@@ -30,6 +30,8 @@ def isolated_home(tmp_path_factory, monkeypatch):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
+    for name in awsenv.DISPLAY_VARIABLES:  # no dialog on the tester's desktop
+        monkeypatch.delenv(name, raising=False)
     # Never wait for EC2 instance metadata on a machine without it.
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     return home

@@ -268,3 +268,62 @@ class SilentEndpoint:
         self._thread.join(timeout=5)
         for connection in self._held:
             connection.close()
+
+
+def numbered_session_token_response(access_key_id="ASIAFAKESESSIONEXAMPLE", lifetime=43200):
+    """STS's ``GetSessionTokenResponse`` for a success."""
+    expiration = (datetime.datetime.now(datetime.timezone.utc)
+                  + datetime.timedelta(seconds=lifetime))
+    body = (
+        f'<GetSessionTokenResponse xmlns="{NAMESPACE}">\n'
+        "  <GetSessionTokenResult>\n"
+        "    <Credentials>\n"
+        f"      <AccessKeyId>{access_key_id}</AccessKeyId>\n"
+        "      <SecretAccessKey>fakeSessionSecretFromTheLocalSts000000000"
+        "</SecretAccessKey>\n"
+        "      <SessionToken>FakeMfaSessionTokenFromTheLocalSts==</SessionToken>\n"
+        f"      <Expiration>{expiration:%Y-%m-%dT%H:%M:%SZ}</Expiration>\n"
+        "    </Credentials>\n"
+        "  </GetSessionTokenResult>\n"
+        f"  <ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId>"
+        "</ResponseMetadata>\n"
+        "</GetSessionTokenResponse>\n"
+    )
+    return 200, body
+
+
+class OneTimeSts(FakeSts):
+    """An STS that, like the real one, accepts each one-time code once.
+
+    AssumeRole and GetSessionToken succeed for a code not seen before and
+    are refused with STS's "invalid MFA one time pass code" for a code
+    already accepted.  ``exchanges()`` lists the requests that carried a
+    code, so a test can count what reached STS.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.accepted = []
+
+    def exchanges(self):
+        """The form of every request that carried an MFA code."""
+        with self._lock:
+            return [form for form in self.requests if "TokenCode" in form]
+
+    def _next(self, form):
+        with self._lock:
+            self.requests.append(form)
+            code = form.get("TokenCode")
+            if code is not None:
+                if code in self.accepted:
+                    return error_response(*INVALID_CODE)
+                self.accepted.append(code)
+            number = len(self.requests)
+            if form.get("Action") == "GetSessionToken":
+                return numbered_session_token_response(f"ASIAFAKESESSION{number:05d}")
+            account = form.get("RoleArn", "").split(":")[4:5] or ["123456789012"]
+            role = form.get("RoleArn", "").rsplit("/", 1)[-1]
+            return assume_role_response(
+                f"arn:aws:sts::{account[0]}:assumed-role/{role}/"
+                f"{form.get('RoleSessionName', 'alice')}",
+                access_key_id=f"ASIAFAKEROLE{number:08d}")

@@ -335,11 +335,16 @@ CASES = [
 ]
 
 
+#: mfa-switch's own locks and notes (codes/turns.py), not the user's files.
+PRIVATE = Path("cli") / "mfa-switch"
+
+
 def snapshot(folder):
-    """Every file under ``folder`` with its bytes."""
+    """Every file under ``folder`` with its bytes, but mfa-switch's private ones."""
     return {
         str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*")) if path.is_file()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and PRIVATE not in path.relative_to(folder).parents
     }
 
 

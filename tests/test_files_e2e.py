@@ -21,17 +21,19 @@ def sections(path):
 
 
 def test_sixteen_concurrent_switches_all_land(aws):
+    # Sixteen devices, so that the runs do not take turns (one device's
+    # runs do, see test_many_callers.py) and all write the file at once.
     names = [f"team{i:02d}" for i in range(16)]
     with aws.config.open("a") as config:
         for name in names:
             config.write(f"\n[profile {name}]\nmfa_role_arn = {aws.account.role_arn}\n"
-                         f"mfa_serial = {aws.account.serial_number}\n"
+                         f"mfa_serial = {aws.account.serial_number}-{name}\n"
                          f"mfa_role_session_name = {name}\n")
     before = aws.credentials.read_bytes()
-    code = aws.code()
+    codes = {name: aws.code() for name in names}
     with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
         results = list(pool.map(
-            lambda n: aws.run("mfa-switch", "--profile", n, "--token-code", code),
+            lambda n: aws.run("mfa-switch", "--profile", n, "--token-code", codes[n]),
             names))
     for result in results:
         assert result.returncode == 0, result.stderr

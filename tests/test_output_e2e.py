@@ -62,7 +62,7 @@ def switched(offline_aws, fake_sts):
     """``[dev]`` switched once (the scripted STS answers every AssumeRole)."""
     fake_sts.answer(fakests.assume_role_response(OFFLINE_ACCOUNT.role_arn))
     result = offline_aws.run("mfa-switch", "--profile", "dev",
-                             "--token-code", "123456")
+                             "--token-code", "654321")  # another code than the runs below
     assert result.returncode == 0, result.stderr
     fake_sts.requests.clear()
     return offline_aws

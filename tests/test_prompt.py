@@ -1,10 +1,11 @@
 """Code sources and code validation (the terminal prompt is in test_prompt_pty)."""
 import io
+import sys
 
 import pytest
 
 from awscli_mfa_plugin.environment import Environment
-from awscli_mfa_plugin.errors import InvalidCodeError, UsageError
+from awscli_mfa_plugin.errors import InvalidCodeError, ServiceError, UsageError
 from awscli_mfa_plugin.codes.prompt import (
     exchange_code, normalize_code, obtain_code, seconds_left)
 
@@ -66,7 +67,14 @@ def test_terminal_asks_the_prompter_naming_the_device():
 @pytest.mark.parametrize("flag, stdin", [("12345", ""), (None, ""), (None, "abcdef\n")])
 def test_bad_codes_without_a_person_fail_at_once(flag, stdin):
     with pytest.raises(UsageError):
-        obtain_code(flag, env(io.StringIO(stdin)), FakePrompter(), "d")
+        obtain_code(flag, env(io.StringIO(stdin)), None, "d")
+
+
+def test_an_empty_pipe_leaves_the_code_to_a_person_when_there_is_one():
+    # An IDE runs the command with nothing on stdin; a dialog can still ask.
+    prompter = FakePrompter()
+    assert obtain_code(None, env(io.StringIO("")), prompter, "d") == "654321"
+    assert prompter.asked == ["d"]
 
 
 class Sts:
@@ -105,3 +113,82 @@ def test_a_code_from_a_flag_or_a_pipe_fails_at_once(flag, stdin):
     with pytest.raises(InvalidCodeError, match="refused"):
         exchange_code(flag, env(stdin), prompter, "dev", sts)
     assert len(sts.codes) == 1 and prompter.asked == []
+
+
+# -- no code sent twice --------------------------------------------------------
+
+class Answers(FakePrompter):
+    """A person who types ``answers`` in turn."""
+
+    def __init__(self, *answers):
+        super().__init__()
+        self.answers = list(answers)
+
+    def ask(self, device, notice=None):
+        super().ask(device, notice)
+        return self.answers.pop(0)
+
+
+class Spent:
+    """Stands in for SpentCodes: ``codes`` were sent before."""
+
+    def __init__(self, codes=(), this_window=False):
+        self.codes = set(codes)
+        self.this_window = this_window
+        self.added = []
+
+    def was_spent(self, device, code):
+        return code in self.codes
+
+    def spent_this_window(self, device):
+        return self.this_window
+
+    def add(self, device, code):
+        self.added.append(code)
+
+
+def test_a_person_hears_the_code_shown_was_used_and_a_spent_one_never_reaches_sts():
+    prompter, sts = Answers("111111", "222222"), Sts(refusals=0)
+    spent = Spent({"111111"}, this_window=True)
+    assert exchange_code(None, env(Tty()), prompter, "dev", sts,
+                         spent=spent) == "credentials"
+    assert sts.codes == ["222222"] and spent.added == ["222222"]
+    assert "already used by another switch" in prompter.notices[0]
+    assert prompter.notices[1].startswith("That code was already used")
+    assert "(try 2 of 3)" in prompter.notices[1]
+
+
+def test_a_spent_code_from_a_flag_or_a_pipe_is_a_sentence():
+    for flag, stdin in (("111111", Tty()), (None, io.StringIO("111111\n"))):
+        sts = Sts(refusals=0)
+        with pytest.raises(UsageError, match="was already used for dev "
+                                             r"\(STS accepts each code once\)"):
+            exchange_code(flag, env(stdin), None, "dev", sts, spent=Spent({"111111"}))
+        assert sts.codes == []
+
+
+def test_mfa_process_is_run_again_once_the_next_code_is_there(tmp_path):
+    counter = tmp_path / "count"
+    command = (f"{sys.executable} -c \"import pathlib; p = pathlib.Path("
+               f"{str(counter)!r}); n = len(p.read_text()) if p.exists() else 0; "
+               "p.write_text('x' * (n + 1)); print(['111111', '222222'][n])\"")
+    slept, sts = [], Sts(refusals=0)
+    streams = env(io.StringIO(""))
+    assert exchange_code(None, streams, None, "dev", sts, process=command,
+                         spent=Spent({"111111"}), sleep=slept.append) == "credentials"
+    assert sts.codes == ["222222"] and len(slept) == 1 and 1 < slept[0] <= 31
+    assert "was already used (STS accepts each code once); waiting" in \
+        streams.stderr.getvalue()
+
+
+def test_a_code_sts_took_is_remembered_even_when_the_switch_fails():
+    def refused(code):
+        raise ServiceError("not authorized")
+
+    spent = Spent()
+    with pytest.raises(ServiceError):
+        exchange_code("333333", env(Tty()), None, "dev", refused, spent=spent)
+    assert spent.added == ["333333"]
+    with pytest.raises(InvalidCodeError):
+        exchange_code("444444", env(Tty()), None, "dev", Sts(refusals=1), spent=spent)
+    assert spent.added == ["333333"]

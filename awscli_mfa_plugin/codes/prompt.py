@@ -1,7 +1,7 @@
 """Where the one-time code comes from, and the terminal questions mfa-switch asks.
 
 Codes come from a flag, an ``mfa_process`` command, a pipe or a person
-(:func:`obtain_code`).  This is the only module that imports
+(:func:`obtain_code`), and each is sent to STS once (:func:`exchange_code`).  This is the only module that imports
 prompt_toolkit, and it does so inside :class:`TerminalPrompter`'s methods,
 so a run that gets its code from a flag, a command or a pipe never pays for
 loading it.
@@ -13,7 +13,7 @@ import threading
 import time
 
 from awscli_mfa_plugin.errors import (
-    Cancelled, CodeProcessError, InvalidCodeError, UsageError)
+    Cancelled, CodeProcessError, InvalidCodeError, MfaSwitchError, UsageError)
 
 CODE_PERIOD = 30  # seconds a TOTP code lives (RFC 6238 default, as AWS uses)
 
@@ -59,26 +59,35 @@ def seconds_left(now=None, period=CODE_PERIOD):
     return period - int(now % period)
 
 
-def obtain_code(token_code, env, prompter, device, process=None):
+def obtain_code(token_code, env, prompter, device, process=None, notice=None):
     """The code from the first source that has one.
 
     In order: the ``--token-code`` flag, the ``mfa_process`` command
-    (``process``), standard input when it is not a terminal, else
-    ``prompter`` (a person at the terminal).
+    (``process``), a line on standard input when it is not a terminal,
+    else ``prompter``: a person at the terminal or in a desktop dialog,
+    shown ``notice`` first.  ``prompter`` is ``None`` when nobody can be
+    asked.
     """
+    return _obtain(token_code, env, prompter, device, process, notice)[0]
+
+
+def _obtain(token_code, env, prompter, device, process, notice):
+    """``(code, where it came from)``; where is ``None`` for a person."""
     if token_code is not None:
-        return _checked(token_code, "--token-code")
+        return _checked(token_code, "--token-code"), "--token-code"
     if process:
-        return run_code_process(process, env)
+        return (run_code_process(process, env),
+                f"the mfa_process command {process.strip()!r}")
     if not env.stdin_is_terminal():
         line = env.stdin.readline() if env.stdin else ""
-        if not line.strip():
-            raise UsageError(
-                "No MFA code: pass --token-code, pipe the code on standard "
-                "input, or run in a terminal to be asked for it."
-            )
-        return _checked(line, "standard input")
-    return prompter.ask(device)
+        if line.strip():
+            return _checked(line, "standard input"), "standard input"
+    if prompter is None:
+        raise UsageError(
+            "No MFA code: pass --token-code, pipe the code on standard "
+            "input, or run in a terminal to be asked for it."
+        )
+    return prompter.ask(device, notice=notice), None
 
 
 def run_code_process(command, env, timeout=PROCESS_TIMEOUT):
@@ -200,33 +209,108 @@ class _Output:
 
 
 def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
-                  process=None):
+                  process=None, spent=None, sleep=time.sleep):
     """Obtain a code and return ``use(code)``, asking again if STS rejects it.
 
-    Only a person at the prompt is asked again (up to ``tries`` codes in
+    Only a person (``prompter``) is asked again (up to ``tries`` codes in
     all), told that the code was wrong or already used and how long the
     current one lasts; a code from ``--token-code``, ``mfa_process``
     (``process``) or a pipe fails at once, since asking the same source
     again would give the same code.
+
+    ``spent`` (a :class:`~awscli_mfa_plugin.codes.spent.SpentCodes`) keeps
+    a code from being sent twice: a person is told when the code the device
+    shows now was already used, a spent code is refused before it reaches
+    STS, ``mfa_process`` is run again once the next code is there, and
+    every code sent is remembered.
     """
-    code = obtain_code(token_code, env, prompter, device, process)
-    at_prompt = (token_code is None and not process
-                 and env.stdin_is_terminal())
-    attempt = 1
+    notice = None
+    if spent is not None and spent.spent_this_window(device):
+        notice = spent_window_notice()
+    code, origin = _obtain(token_code, env, prompter, device, process, notice)
+    attempt, refused_here, waited = 1, False, False
     while True:
-        try:
-            return use(code)
-        except InvalidCodeError:
-            if not at_prompt:
+        if spent is not None and spent.was_spent(device, code):
+            if origin is not None and process and not waited:
+                # A command such as ykman gives the next code once it is there.
+                left = seconds_left()
+                _say(env, f"The code from {origin} was already used (STS "
+                          f"accepts each code once); waiting {left} s for the "
+                          "next one.")
+                sleep(left + 1)
+                code, waited = run_code_process(process, env), True
+                continue
+            if origin is not None:
+                raise UsageError(
+                    f"The MFA code from {origin} was already used for {device} "
+                    "(STS accepts each code once); wait for the next code, in "
+                    f"{seconds_left()} s, and pass that.")
+            refused_here = True
+        else:
+            try:
+                result = use(code)
+            except InvalidCodeError:
+                if origin is not None:
+                    raise
+                refused_here = False
+            except MfaSwitchError:
+                # STS may have taken the code before the run failed.
+                _remember(spent, device, code)
                 raise
-            if attempt >= tries:
+            else:
+                _remember(spent, device, code)
+                return result
+        if attempt >= tries:
+            if refused_here:
                 raise InvalidCodeError(
-                    f"STS rejected {tries} codes in a row: each was wrong or "
-                    "already used; nothing was changed. Check that the device "
-                    f"showing the codes is {device} and that its clock is right."
-                ) from None
+                    f"{tries} codes in a row were wrong or already used; "
+                    "nothing was changed. Check that the device showing the "
+                    f"codes is {device} and that its clock is right.")
+            raise InvalidCodeError(
+                f"STS rejected {tries} codes in a row: each was wrong or "
+                "already used; nothing was changed. Check that the device "
+                f"showing the codes is {device} and that its clock is right."
+            ) from None
         attempt += 1
-        code = prompter.ask(device, notice=retry_notice(attempt, tries))
+        code = prompter.ask(device, notice=(
+            spent_retry_notice(attempt, tries) if refused_here
+            else retry_notice(attempt, tries)))
+
+
+def spent_window_notice(now=None):
+    """What a person reads when the code the device shows was already used.
+
+    >>> spent_window_notice(now=65.0)
+    'The code the device shows now was already used by another switch (STS accepts each code once); wait for the next code, in 25 s, and type that.'
+    """
+    return (
+        "The code the device shows now was already used by another switch "
+        "(STS accepts each code once); wait for the next code, in "
+        f"{seconds_left(now)} s, and type that."
+    )
+
+
+def spent_retry_notice(attempt, tries, now=None):
+    """What a person reads after typing a code that was already sent.
+
+    >>> spent_retry_notice(2, 3, now=65.0)
+    'That code was already used (STS accepts each code once); wait for the next code, in 25 s, and type it (try 2 of 3).'
+    """
+    return (
+        "That code was already used (STS accepts each code once); wait for "
+        f"the next code, in {seconds_left(now)} s, and type it (try {attempt} "
+        f"of {tries})."
+    )
+
+
+def _remember(spent, device, code):
+    if spent is not None:
+        spent.add(device, code)
+
+
+def _say(env, text):
+    env.stderr.write(text + "\n")
+    env.stderr.flush()
 
 
 def retry_notice(attempt, tries, now=None):

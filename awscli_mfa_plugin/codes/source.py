@@ -1,74 +1,201 @@
 """The one place a run gets its codes: :class:`CodeSource`.
 
 A code comes from ``--token-code``, the recipe's ``mfa_process``, a pipe on
-standard input, or a person at the terminal (see
-:func:`awscli_mfa_plugin.codes.prompt.obtain_code`).  In
+standard input, or a person (see
+:func:`awscli_mfa_plugin.codes.prompt.obtain_code`).  Who asks the person
+is chosen by ``--prompt`` or the profile's ``mfa_prompt``
+(:mod:`~awscli_mfa_plugin.codes.asker`): the terminal, or a desktop dialog
+(:mod:`~awscli_mfa_plugin.codes.dialog`) when there is none.  In
 ``--credential-process`` mode standard input and output belong to the SDK
-that runs the process, so the person is asked on the controlling terminal.
+that runs the process, so the terminal is the controlling terminal.
+
+Runs in other processes that need the same device take turns
+(:mod:`~awscli_mfa_plugin.codes.turns`), and no code is sent to STS twice
+(:mod:`~awscli_mfa_plugin.codes.spent`).
 """
 import contextlib
 import dataclasses
 
+from awscli_mfa_plugin.codes import asker
+from awscli_mfa_plugin.codes.dialog import DialogPrompter
 from awscli_mfa_plugin.codes.prompt import exchange_code
-from awscli_mfa_plugin.errors import UsageError
+from awscli_mfa_plugin.codes.spent import SpentCodes
+from awscli_mfa_plugin.codes.turns import Turn, Turns
+from awscli_mfa_plugin.errors import Cancelled, UsageError
 
 
 class CodeSource:
     """Obtains codes for a run and hands each to the STS call that spends it.
 
-    ``prompter_class`` builds a prompter on given streams (the controlling
-    terminal in ``--credential-process`` mode); ``prompter`` is the one used
-    on the run's own terminal.
+    ``prompter`` asks on the run's own terminal; ``prompter_class`` builds
+    one on other streams (the controlling terminal in
+    ``--credential-process`` mode).  ``prompt`` is ``--prompt``;
+    ``state_dir`` the private folder of turns and spent codes (``None``:
+    this run neither waits for others nor remembers codes).
     """
 
     def __init__(self, env, prompter, prompter_class, token_code=None,
-                 for_process=False):
+                 for_process=False, prompt=None, state_dir=None,
+                 dialog_class=DialogPrompter):
         self._env = env
         self._prompter = prompter
         self._prompter_class = prompter_class
         self.token_code = token_code
         self._for_process = for_process
+        self._prompt = prompt
+        self._dialog_class = dialog_class
+        self._turns = Turns(state_dir, self._say) if state_dir else None
+        self._spent = SpentCodes(state_dir) if state_dir else None
+        self._turn = Turn()
+
+    @classmethod
+    def for_request(cls, request, env, prompter, prompter_class):
+        """The code source of a :class:`~awscli_mfa_plugin.request.parse.Request`."""
+        return cls(env, prompter, prompter_class, request.token_code,
+                   request.credential_process, request.prompt,
+                   request.state_dir or None)
+
+    @contextlib.contextmanager
+    def turn(self, planned):
+        """Hold the turn of every device whose code ``planned`` needs.
+
+        Yields a :class:`~awscli_mfa_plugin.codes.turns.Turn`.  Before any
+        wait, a run that would have nobody to ask fails at once.  What is
+        stored must be read again once the turn is held: another run may
+        just have stored what this one needs.
+        """
+        needing = [e for e in planned if e.needs_code]
+        for exchange in needing:
+            self._check_asker(exchange.first)
+        if not needing or self._turns is None:
+            yield Turn()
+            return
+        names = [t.name for e in needing for t in e.targets]
+        with self._turns.devices(
+                [e.first.serial_number for e in needing],
+                "switching " + ", ".join(repr(n) for n in names)) as turn:
+            self._turn = turn
+            try:
+                yield turn
+            finally:
+                self._turn = Turn()
 
     def exchange(self, recipe, use):
         """``use(code)`` with a code for ``recipe``'s device.
 
-        A code STS rejects is asked for again while a person is at the
-        prompt; from any other source it fails at once.
+        A code STS rejects is asked for again while a person is asked; from
+        any other source it fails at once.
         """
-        with self._streams(recipe.profile) as (env, prompter):
-            return exchange_code(
-                self.token_code, env, prompter, recipe.serial_number, use,
-                process=recipe.code_process)
+        device = recipe.serial_number
+        with self._asker(recipe) as (env, person):
+            asks = person is not None and self._asks_person(recipe, env)
+            if asks and device in self._turn.cancelled:
+                raise Cancelled(self._turn.cancelled[device])
+            with self._person_turn(asks, recipe):
+                return exchange_code(
+                    self.token_code, env, person, device, use,
+                    process=recipe.code_process, spent=self._spent)
 
-    def _streams(self, profile):
+    def _choice(self, recipe):
+        return self._prompt or recipe.prompt or asker.AUTO
+
+    def _asks_person(self, recipe, env):
+        """True when the code will come from a person, not a flag, command or pipe."""
+        if self.token_code is not None or recipe.code_process:
+            return False
+        return (self._for_process or env.stdin_is_terminal()
+                or self._choice(recipe) in asker.DIALOGS)
+
+    def _check_asker(self, recipe):
+        """Fail now, before any wait, when nobody could give the code."""
+        if self.token_code is not None or recipe.code_process:
+            return
+        if not self._for_process and not self._env.stdin_is_terminal():
+            return  # a pipe may hold the code
+        choice = self._choice(recipe)
+        if choice in asker.DIALOGS:
+            self._dialog(choice, recipe).tool()
+            return
         if self._for_process:
-            return process_code_source(
-                self._env, self._prompter_class, self.token_code, profile)
-        return contextlib.nullcontext((self._env, self._prompter))
+            terminal = self._env.open_terminal()
+            if terminal is not None:
+                terminal.close()
+                return
+            if choice == asker.AUTO and self._desktop_dialog():
+                return
+            raise UsageError(asker.no_terminal_sentence(recipe.profile))
+
+    @contextlib.contextmanager
+    def _asker(self, recipe):
+        """``(env, person)``: the environment codes are read with, and who asks."""
+        if self._for_process:
+            with process_code_source(
+                    self._env, self._prompter_class, self.token_code,
+                    recipe.profile, self._choice(recipe), recipe.code_process,
+                    self._dialog_for(recipe)) as pair:
+                yield pair
+            return
+        choice = self._choice(recipe)
+        if choice in asker.DIALOGS:
+            yield self._env, self._dialog(choice, recipe)
+        elif self._env.stdin_is_terminal():
+            yield self._env, self._prompter
+        elif choice == asker.AUTO and self._desktop_dialog():
+            yield self._env, self._dialog(self._desktop_dialog(), recipe)
+        else:
+            yield self._env, None
+
+    def _person_turn(self, asks, recipe):
+        if not asks or self._turns is None:
+            return contextlib.nullcontext()
+        return self._turns.person(f"switching {recipe.profile!r}")
+
+    def _desktop_dialog(self):
+        return asker.desktop_dialog(self._env.environ, self._env.platform)
+
+    def _dialog(self, dialog, recipe):
+        return self._dialog_class(dialog, recipe.profile, self._env)
+
+    def _dialog_for(self, recipe):
+        return lambda dialog: self._dialog(dialog, recipe)
+
+    def _say(self, line):
+        self._env.stderr.write(line + "\n")
+        self._env.stderr.flush()
 
 
 @contextlib.contextmanager
-def process_code_source(env, prompter_class, token_code, profile):
-    """The ``(env, prompter)`` that ask for a code in credential_process mode.
+def process_code_source(env, prompter_class, token_code, profile,
+                        choice=asker.AUTO, process=None, dialog=None):
+    """The ``(env, person)`` that give a code in credential_process mode.
 
     Standard input and output belong to the SDK that runs the process, so
-    a person is asked on the controlling terminal; a code piped on stdin is
-    never read.  Without a terminal (and without ``--token-code``) there is
-    nobody to ask: :class:`UsageError` says what to do instead.
+    a code piped on stdin is never read, and a person is asked on the
+    controlling terminal - or, when there is none and ``choice`` allows,
+    in a desktop dialog made by ``dialog(name)``.  With nobody to ask (and
+    neither ``--token-code`` nor ``mfa_process``), :class:`UsageError`
+    says what to do instead.
     """
-    if token_code is not None:
-        yield env, None
+    quiet = dataclasses.replace(env, stdin=None)
+    if token_code is not None or process:
+        yield (env if token_code is not None else quiet), None
         return
-    terminal = env.open_terminal()
+    choice = choice or asker.AUTO
+    if choice in asker.DIALOGS and dialog is not None:
+        yield quiet, dialog(choice)
+        return
+    terminal = env.open_terminal() if choice not in asker.DIALOGS else None
     if terminal is None:
-        raise UsageError(
-            f"The credentials of {profile!r} need a new MFA code and there is "
-            "no terminal to ask for it on; run 'aws mfa-switch --profile "
-            f"{profile}' in a terminal first."
-        )
+        desktop = (asker.desktop_dialog(env.environ, env.platform)
+                   if choice == asker.AUTO and dialog is not None else None)
+        if desktop is None:
+            raise UsageError(asker.no_terminal_sentence(profile))
+        yield quiet, dialog(desktop)
+        return
     with terminal:
         yield (
             dataclasses.replace(env, stdin=terminal.input),
             prompter_class(input_file=terminal.input,
                            output_file=terminal.output),
         )
+

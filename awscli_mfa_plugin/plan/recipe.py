@@ -22,6 +22,7 @@ import re
 import shlex
 from typing import Optional
 
+from awscli_mfa_plugin.codes.asker import PROMPT_KEY, check_choice
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
 from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
@@ -91,6 +92,8 @@ class Recipe:
     external_id: Optional[str] = None
     #: The ``mfa_process`` command line, when the code comes from a command.
     code_process: Optional[str] = None
+    #: ``mfa_prompt``: who asks a person for the code (``None``: auto).
+    prompt: Optional[str] = None
     #: Where the recipe was read: ``mfa`` (``mfa_*`` keys), ``aws-mfa``
     #: (``[<profile>-long-term]``) or ``native`` (``role_arn`` profiles).
     layout: str = "mfa"
@@ -193,10 +196,20 @@ def _recipe(profiles, profile, values, target_profile, user_name, layout):
         external_id=values["external_id"] or None,
         code_process=(profiles.get(profile, {}).get(PROCESS_KEY)
                       or source_config.get(PROCESS_KEY) or None),
+        prompt=_prompt(profiles, profile, source),
         layout=layout,
     )
     check_recipe(recipe, profiles)
     return recipe
+
+
+def _prompt(profiles, profile, source):
+    """``mfa_prompt`` of the profile, else of its source profile, checked."""
+    for name in (profile, source):
+        value = profiles.get(name, {}).get(PROMPT_KEY)
+        if value is not None and str(value).strip():
+            return check_choice(value, f"{PROMPT_KEY} of {name!r}")
+    return None
 
 
 def aws_mfa_values(profiles, profile, user_name=None):

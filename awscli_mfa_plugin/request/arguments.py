@@ -3,6 +3,7 @@
 Declarative, as the AWS CLI's ``BasicCommand`` wants it; the command hands
 these to the CLI, which builds the parser and the man page from them.
 """
+from awscli_mfa_plugin.request.parse import PROMPTS
 
 #: Shells ``--export`` can write for; the first is the default.
 SHELLS = ("bash", "zsh", "sh", "fish", "powershell", "pwsh")
@@ -42,7 +43,13 @@ The code comes from ``--token-code``, else from the command named by
 ``mfa_process`` (its standard output), else from standard input when that
 is not a terminal, else from a prompt that names the device and shows how
 long the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
-(exit status 130) without changing any file.
+(exit status 130) without changing any file. Without a terminal, a desktop
+dialog asks (zenity or kdialog, osascript on macOS, PowerShell on Windows);
+``--prompt`` or the profile key ``mfa_prompt`` choose.
+
+Runs that need a code of the same MFA device at the same time (Terraform's
+credential processes, parallel scripts) take turns: one asks, the others
+wait and use what it stored. No code is sent to STS twice.
 
 Several profiles (``--all``, or their names) are switched with one code per
 MFA device: one MFA session (kept in ``[<source>-mfa-session]``, so later
@@ -162,6 +169,14 @@ ARG_TABLE = [
         "<p>The profile to write the credentials to (default: the "
         "selected profile).</p>",
     ),
+    {"name": "prompt", "choices": list(PROMPTS),
+     "cli_type_name": "string",
+     "help_text": "<p>How a code is asked for (overrides "
+                  "<code>mfa_prompt</code>): <code>auto</code> (the "
+                  "default: the terminal, else a desktop dialog), "
+                  "<code>terminal</code>, or the dialog of "
+                  "<code>zenity</code>, <code>kdialog</code>, "
+                  "<code>osascript</code> or <code>powershell</code>.</p>"},
     {"name": "force", "action": "store_true",
      "help_text": "<p>Get new credentials even when the stored ones are "
                   "still valid.</p>"},

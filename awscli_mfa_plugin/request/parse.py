@@ -9,6 +9,10 @@ from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin.errors import UsageError
 
+#: Who may ask a person for a code (``--prompt``, ``mfa_prompt``):
+#: see :mod:`awscli_mfa_plugin.codes.asker`.
+PROMPTS = ("auto", "terminal", "zenity", "kdialog", "osascript", "powershell")
+
 #: The :class:`Overrides` that change what is switched to (not where to).
 RECIPE_ATTRIBUTES = ("role_arn", "source_profile", "serial_number",
                      "duration_seconds", "role_session_name", "external_id")
@@ -73,6 +77,10 @@ class Request:
     profile_flag: Optional[str] = None
     #: The environment variables of the run (federation endpoint override).
     environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: ``--prompt``: who asks for a code (see ``codes/asker.py``), else ``None``.
+    prompt: Optional[str] = None
+    #: The private folder where runs take turns and spent codes are kept.
+    state_dir: str = ""
 
     @property
     def several(self):
@@ -134,6 +142,8 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
         user_name=_login_name(),
         profile_flag=parsed_globals.profile,
         environ=environ,
+        prompt=getattr(parsed_args, "prompt", None),
+        state_dir=state_folder(cache_dir),
     )
     check(request)
     return request
@@ -176,6 +186,15 @@ def check(request):
         raise UsageError(
             "--export and --credential-process print one profile's "
             "credentials; name a single profile with --profile.")
+
+
+def state_folder(cache_dir):
+    """Where runs take turns and spent codes are kept: beside the AWS CLI's own cache.
+
+    >>> state_folder("/home/a/.aws/cli/cache")
+    '/home/a/.aws/cli/mfa-switch'
+    """
+    return os.path.join(os.path.dirname(cache_dir.rstrip(os.sep)), "mfa-switch")
 
 
 def _login_name():

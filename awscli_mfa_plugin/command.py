@@ -17,7 +17,7 @@ from awscli_mfa_plugin.deliver import console
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
-from awscli_mfa_plugin.report.redaction import (
+from awscli_mfa_plugin.redaction import (
     redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments
 from awscli_mfa_plugin.request.parse import from_parsed

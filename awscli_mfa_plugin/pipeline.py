@@ -19,13 +19,13 @@ from awscli_mfa_plugin.deliver import (
     clear, clicache, console, device, inifile, output, shells)
 from awscli_mfa_plugin.deliver.sinks import (
     CliCache, CredentialsFile, Delivery, Stdout)
-from awscli_mfa_plugin.deliver.stored import StoredCredentials
+from awscli_mfa_plugin.stored import StoredCredentials
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import ExitCode
 from awscli_mfa_plugin.plan import aws_mfa, planner
 from awscli_mfa_plugin.plan.recipe import resolve_recipe
 from awscli_mfa_plugin.report import listing, sentences
-from awscli_mfa_plugin.report.redaction import redact
+from awscli_mfa_plugin.redaction import redact
 from awscli_mfa_plugin.sts import discovery, exchange
 from awscli_mfa_plugin.sts.sourcesession import region_of
 

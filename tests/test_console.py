@@ -17,7 +17,7 @@ import urllib.parse
 import pytest
 
 from awscli_mfa_plugin.deliver import console
-from awscli_mfa_plugin.deliver.stored import StoredCredentials
+from awscli_mfa_plugin.stored import StoredCredentials
 
 TOKEN = "signin-token-for-the-test"
 

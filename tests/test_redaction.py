@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from awscli_mfa_plugin.report.redaction import PLACEHOLDER, redact, redacted_logs
+from awscli_mfa_plugin.redaction import PLACEHOLDER, redact, redacted_logs
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TOKEN = "IQoJb3JpZ2luX2VjEHYaCXVzLWVhc3QtMSJHMEUCIQ+/abc=="

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from awscli_mfa_plugin.deliver.shells import export_script, powershell_quote
-from awscli_mfa_plugin.deliver.stored import StoredCredentials
+from awscli_mfa_plugin.stored import StoredCredentials
 
 EXPIRATION = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
 PLAIN = StoredCredentials("ASIAEXAMPLE", "se/cr+et", "to+ken=", EXPIRATION)

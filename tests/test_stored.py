@@ -2,7 +2,7 @@
 import datetime
 import json
 
-from awscli_mfa_plugin.deliver.stored import StoredCredentials, read_all_stored, read_stored
+from awscli_mfa_plugin.stored import StoredCredentials, read_all_stored, read_stored
 
 UTC = datetime.timezone.utc
 

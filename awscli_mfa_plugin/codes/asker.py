@@ -14,15 +14,14 @@ import os
 import shutil
 
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.request.parse import PROMPTS
+from awscli_mfa_plugin.request.parse import (  # noqa: F401 (asker's API)
+    PROMPT_KEY, PROMPTS, check_choice)
 
 #: The values of ``mfa_prompt`` and ``--prompt`` (the request stage's).
 CHOICES = PROMPTS
 AUTO, TERMINAL, ZENITY, KDIALOG, OSASCRIPT, POWERSHELL = PROMPTS
 DIALOGS = (ZENITY, KDIALOG, OSASCRIPT, POWERSHELL)
 
-#: The profile key (on the profile or its source profile).
-PROMPT_KEY = "mfa_prompt"
 
 #: Variables that say an X11 or Wayland session is there to draw in.
 _DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY")
@@ -34,24 +33,6 @@ PROGRAMS = {
     OSASCRIPT: ("osascript",),
     POWERSHELL: ("powershell", "pwsh"),
 }
-
-
-def check_choice(value, where):
-    """``value`` as a choice, or :class:`UsageError` naming ``where`` it came from.
-
-    >>> check_choice(" Zenity ", "mfa_prompt of 'dev'")
-    'zenity'
-    >>> check_choice(None, "--prompt") is None
-    True
-    """
-    if value is None or not str(value).strip():
-        return None
-    choice = str(value).strip().lower()
-    if choice not in CHOICES:
-        raise UsageError(
-            f"The {where} is {str(value).strip()!r}, which is not one of "
-            f"{', '.join(CHOICES)}.")
-    return choice
 
 
 def program(dialog, environ, which=shutil.which):

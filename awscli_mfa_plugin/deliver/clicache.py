@@ -26,7 +26,7 @@ from botocore.credentials import AssumeRoleCredentialFetcher
 from botocore.utils import JSONFileCache, parse_timestamp
 
 from awscli_mfa_plugin.deliver.inifile import make_private_dirs
-from awscli_mfa_plugin.deliver.stored import StoredCredentials
+from awscli_mfa_plugin.stored import StoredCredentials
 
 #: Top-level key of the cache entries mfa-switch writes.
 MANAGED_KEY = "ManagedBy"

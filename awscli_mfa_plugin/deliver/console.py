@@ -21,7 +21,7 @@ import urllib.parse
 from awscli_mfa_plugin.errors import (
     ConfigError, MfaSwitchError, NetworkError, ServiceError)
 from awscli_mfa_plugin.deliver import output
-from awscli_mfa_plugin.report import redaction
+from awscli_mfa_plugin import redaction
 
 #: Overrides the partition's federation endpoint (tests, private partitions).
 FEDERATION_URL_VARIABLE = "MFA_SWITCH_FEDERATION_URL"

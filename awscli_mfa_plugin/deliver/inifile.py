@@ -49,7 +49,7 @@ import tempfile
 import time
 
 from awscli_mfa_plugin import errors
-from awscli_mfa_plugin.deliver.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
+from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
 
 try:
     import fcntl

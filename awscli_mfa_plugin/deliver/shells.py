@@ -7,7 +7,7 @@ same lines.  Every value is quoted for its shell, whatever it contains::
     aws mfa-switch --profile dev --export fish | source        # fish
     aws mfa-switch --profile dev --export powershell | Invoke-Expression
 """
-from awscli_mfa_plugin.deliver.stored import format_expiration
+from awscli_mfa_plugin.stored import format_expiration
 
 #: Variables removed, so that nothing points tools at a profile instead.
 UNSET = ("AWS_PROFILE",)

@@ -21,7 +21,7 @@ import dataclasses
 from typing import Optional, Tuple
 
 from awscli_mfa_plugin.deliver import clicache, inifile, output, shells
-from awscli_mfa_plugin.deliver.stored import (
+from awscli_mfa_plugin.stored import (
     StoredCredentials, format_expiration, record_values)
 from awscli_mfa_plugin.plan import aws_mfa
 from awscli_mfa_plugin.plan.planner import CACHE, FILE, SESSION_SERIAL_KEY

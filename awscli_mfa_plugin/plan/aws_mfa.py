@@ -7,7 +7,7 @@ rightly refuses unmarked sections that hold keys, so for a section aws-mfa
 wrote it is told to take it over (and strip aws-mfa's bookkeeping) in the
 same locked write.  Nothing else is ever taken over.
 """
-from awscli_mfa_plugin.deliver.stored import is_managed
+from awscli_mfa_plugin.stored import is_managed
 
 #: Keys aws-mfa writes besides the credentials; ``aws_security_token`` is
 #: removed because botocore would prefer it over a new session token.

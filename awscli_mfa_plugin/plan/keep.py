@@ -1,6 +1,6 @@
 """Whether stored credentials are still good enough to keep: the minimum remaining time.
 
-Standard library only, like :mod:`awscli_mfa_plugin.deliver.stored`: the standalone
+Standard library only, like :mod:`awscli_mfa_plugin.stored`: the standalone
 ``aws-mfa-switch`` makes the same keep-or-renew decision without loading
 botocore.
 

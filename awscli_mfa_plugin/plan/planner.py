@@ -22,7 +22,7 @@ import dataclasses
 import datetime
 from typing import Mapping, Optional, Tuple
 
-from awscli_mfa_plugin.deliver.stored import StoredCredentials, from_section
+from awscli_mfa_plugin.stored import StoredCredentials, from_section
 from awscli_mfa_plugin.errors import (
     MfaSwitchError, RecipeError, ShadowedProfileError, UsageError)
 from awscli_mfa_plugin.plan import keep as sessions

@@ -22,11 +22,10 @@ import re
 import shlex
 from typing import Optional
 
-from awscli_mfa_plugin.codes.asker import PROMPT_KEY, check_choice
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
 from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
-from awscli_mfa_plugin.request.parse import Overrides
+from awscli_mfa_plugin.request.parse import PROMPT_KEY, Overrides, check_choice
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
 RECIPE_KEYS = {

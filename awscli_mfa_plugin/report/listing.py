@@ -23,7 +23,7 @@ from awscli_mfa_plugin.plan.recipe import (
     is_native_role,
 )
 from awscli_mfa_plugin.report.sentences import describe_left
-from awscli_mfa_plugin.deliver.stored import read_all_stored
+from awscli_mfa_plugin.stored import read_all_stored
 
 SESSION_TOKEN = "session token"
 NEVER = "never switched"
@@ -71,7 +71,7 @@ def switchable_rows(profiles, stored, native_expiration, now):
     """The rows for every switchable profile in ``profiles``.
 
     ``profiles`` is botocore's profile map, ``stored`` maps a credentials
-    section name to its :class:`~awscli_mfa_plugin.deliver.stored.StoredCredentials`,
+    section name to its :class:`~awscli_mfa_plugin.stored.StoredCredentials`,
     ``native_expiration(config)`` returns when a native role profile's
     cached credentials expire (``None`` when nothing is cached,
     :data:`UNREADABLE` when the entry cannot be read).

@@ -5,7 +5,7 @@ module words what went right: kept credentials, new ones, MFA sessions,
 role chaining, and the failures of a run of several profiles.  Standard
 library only: the standalone fast path words a kept answer the same way.
 """
-from awscli_mfa_plugin.deliver.stored import owner
+from awscli_mfa_plugin.stored import owner
 
 
 def describe_left(seconds):

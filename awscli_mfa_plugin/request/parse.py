@@ -12,6 +12,8 @@ from awscli_mfa_plugin.errors import UsageError
 #: Who may ask a person for a code (``--prompt``, ``mfa_prompt``):
 #: see :mod:`awscli_mfa_plugin.codes.asker`.
 PROMPTS = ("auto", "terminal", "zenity", "kdialog", "osascript", "powershell")
+#: The profile key (on the profile or its source profile).
+PROMPT_KEY = "mfa_prompt"
 
 #: The :class:`Overrides` that change what is switched to (not where to).
 RECIPE_ATTRIBUTES = ("role_arn", "source_profile", "serial_number",
@@ -240,3 +242,21 @@ def check_profile_flag(names, all_profiles, profile_flag):
             f"--profile {profile_flag}; name it once (aws mfa-switch "
             f"{names[0]}, or aws mfa-switch --profile {profile_flag})."
         )
+
+
+def check_choice(value, where):
+    """``value`` as a choice, or :class:`UsageError` naming ``where`` it came from.
+
+    >>> check_choice(" Zenity ", "mfa_prompt of 'dev'")
+    'zenity'
+    >>> check_choice(None, "--prompt") is None
+    True
+    """
+    if value is None or not str(value).strip():
+        return None
+    choice = str(value).strip().lower()
+    if choice not in PROMPTS:
+        raise UsageError(
+            f"The {where} is {str(value).strip()!r}, which is not one of "
+            f"{', '.join(PROMPTS)}.")
+    return choice

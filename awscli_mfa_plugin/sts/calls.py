@@ -14,9 +14,9 @@ import datetime
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from awscli_mfa_plugin.report import redaction
+from awscli_mfa_plugin import redaction
 from awscli_mfa_plugin.errors import BadAnswerError, ConfigError, ServiceError
-from awscli_mfa_plugin.deliver.stored import format_expiration
+from awscli_mfa_plugin.stored import format_expiration
 from awscli_mfa_plugin.sts.translate import (  # noqa: F401 (service_error: public)
     service_error,
     source_os_error,

@@ -15,7 +15,8 @@ Before writing anything, the ``aws`` it configures (the one on ``PATH``) is
 run once with the plugin enabled in a throw-away config: an ``aws`` that
 runs in another Python, one that cannot import this package, would fail on
 every command once the real config enabled it, so the installer refuses
-instead and says what to run.
+instead and says what to run.  For AWS CLI v2 it also notes modules in the
+plugin's folder compiled for another Python than the one v2 bundles.
 
 What it added is remembered in ``~/.aws/cli/mfa-switch-install.ini`` so
 that ``uninstall`` removes exactly that, and nothing a user wrote or changed
@@ -265,6 +266,48 @@ def script_python(path, environ):
     if match and "python" in os.path.basename(match.group(1)):
         return match.group(1)
     return None
+
+
+# A compiled module's file name says which Python it is built for:
+# _speedups.cpython-312-x86_64-linux-gnu.so, _speedups.cp312-win_amd64.pyd.
+# (abi3 modules, and pure Python, load in any Python 3.)
+_EXTENSION_RE = re.compile(r"\.(?:cpython-|cp)(3)(\d+)[-\w.]*\.(?:so|pyd)$")
+
+
+def foreign_extension(folder, python):
+    """A compiled module under ``folder`` built for a Python other than ``python`` ("3.11").
+
+    ``None`` when there is none.  Folders Python cannot import from (hidden
+    ones such as ``.venv`` or ``.git``, ``__pycache__``) are not looked into.
+    """
+    for top, folders, files in os.walk(folder):
+        folders[:] = sorted(name for name in folders
+                            if not name.startswith(".") and name != "__pycache__")
+        for name in sorted(files):
+            match = _EXTENSION_RE.search(name)
+            if match and f"{match.group(1)}.{match.group(2)}" != python:
+                return os.path.join(top, name)
+    return None
+
+
+def python_note(cli, folder):
+    """A note when AWS CLI v2 would find modules in ``folder`` that its Python cannot load.
+
+    v2 runs plugins in the Python it bundles (``aws --version`` names it)
+    and looks in ``folder`` for any module it does not have itself.  The
+    plugin is pure Python and needs nothing from there, so this is a note,
+    not a refusal: the check that v2 loads the plugin has passed.
+    """
+    if cli.major < 2 or not cli.python:
+        return None
+    found = foreign_extension(folder, cli.python)
+    if found is None:
+        return None
+    return (f"Note: AWS CLI v2 runs Python {cli.python} and imports from {folder}, "
+            f"which holds modules compiled for another Python (such as {found}) "
+            "that v2 cannot load; the plugin needs none of them, but a folder "
+            "holding only the plugin (pip install --no-deps --target, see "
+            "README) keeps v2 away from them.")
 
 
 def _awscli_v1_beside():
@@ -578,6 +621,9 @@ def main(argv=None, env=None):
                 check_plugin_loads(cli, plugin_folder(), env.environ)
             lines = install(paths, cli, plugin_folder(), shipped_aliases(),
                             _awscli_v1_beside())
+            note = python_note(cli, plugin_folder())
+            if note:
+                lines.insert(-1, note)
         else:
             lines = uninstall(paths)
     except MfaSwitchError as error:

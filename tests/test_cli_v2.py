@@ -173,3 +173,31 @@ def test_a_folder_holding_only_the_package_is_enough_for_v2(aws, tmp_path):
         env=aws.env(AWS_PAGER="", AWS_ENDPOINT_URL=None))
     assert switched.returncode == 0, switched.stderr
     assert "assumed-role/AccessToTestDev/alice" in switched.stderr
+
+
+def test_the_installer_names_modules_v2s_python_cannot_load(aws, tmp_path):
+    # A plugin folder that also holds a module compiled for another Python
+    # (as a site-packages of another Python version would): v2 still loads
+    # the plugin, and the installer says what v2 could not load there.
+    import sys
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(Path(installer_folder()) / "awscli_mfa_plugin",
+                    site / "awscli_mfa_plugin",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    foreign = site / "speedy" / "_speedups.cpython-39-x86_64-linux-gnu.so"
+    foreign.parent.mkdir()
+    foreign.write_bytes(b"")
+    aws.config.write_text(aws.config.read_text().replace(
+        "[plugins]\nmfa_switch = awscli_mfa_plugin\n\n", ""))
+    result = subprocess.run(
+        [sys.executable, "-m", "awscli_mfa_plugin", "install"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(site), PATH=f"/usr/bin{os.pathsep}/bin"))
+    assert result.returncode == 0, result.stderr
+    python = re.search(r"Python/(\d+\.\d+)", subprocess.run(
+        [V2, "--version"], capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "AWS_CONFIG_FILE": os.devnull}).stdout).group(1)
+    assert f"Note: AWS CLI v2 runs Python {python} and imports from {site}" in result.stderr
+    assert str(foreign) in result.stderr
+    assert result.stderr.rstrip().endswith("(or aws mfa-switch help)")

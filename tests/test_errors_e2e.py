@@ -5,7 +5,8 @@ at a scripted STS on loopback (tests/fakests.py: STS's real error XML), and
 checks the sentence, the exit status, that the message is one line without a
 traceback, that STS was called only as expected (never for a value that can
 be checked beforehand), and that no file under ``~/.aws`` changed.
-README.md's "Errors" table lists the same cases; a test keeps them in step.
+docs/errors.md, the catalogue README links to, lists the same cases; a
+test keeps them in step.
 """
 import dataclasses
 import re
@@ -19,7 +20,7 @@ from tests.conftest import OFFLINE_ACCOUNT
 
 ROLE = OFFLINE_ACCOUNT.role_arn
 SERIAL = OFFLINE_ACCOUNT.serial_number
-README = Path(__file__).parent.parent / "README.md"
+CATALOGUE = Path(__file__).parent.parent / "docs" / "errors.md"
 
 USAGE, CONFIG, SERVICE, FAILURE = 252, 253, 254, 255
 
@@ -387,15 +388,20 @@ def test_at_least_25_cases_cover_every_exit_status():
     assert {case.exit_code for case in CASES} == {USAGE, CONFIG, SERVICE, FAILURE}
 
 
-def errors_section():
-    text = README.read_text()
-    return re.search(r"^## Errors\n(.*?)(?=^## )", text, re.S | re.M).group(1)
+def catalogue_rows():
+    return [line for line in CATALOGUE.read_text().splitlines()
+            if re.match(r"\| \d+ \|", line)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_readme_catalogue_shows_the_case(case):
-    """README's table has a row with this case's sentence and exit status."""
-    rows = [line for line in errors_section().splitlines()
-            if line.startswith("|") and case.fragment in line.replace("\\|", "|")]
-    assert rows, f"no README row shows {case.fragment!r}"
+def test_the_catalogue_shows_the_case(case):
+    """docs/errors.md has a row with this case's sentence and exit status."""
+    rows = [line for line in catalogue_rows()
+            if case.fragment in line.replace("\\|", "|")]
+    assert rows, f"no row of docs/errors.md shows {case.fragment!r}"
     assert any(f"| {case.exit_code} |" in row for row in rows)
+
+
+def test_readme_links_the_catalogue():
+    readme = (CATALOGUE.parent.parent / "README.md").read_text()
+    assert "](docs/errors.md)" in readme

@@ -1406,11 +1406,11 @@ class TestConcurrency:
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[default]\n"
 
-    def test_no_flock_is_a_sentence_not_a_traceback(self, tmp_path, monkeypatch):
-        """Where fcntl is missing (Windows), writing stops with a CredentialsFileError."""
+    def test_no_lock_at_all_is_a_sentence_not_a_traceback(self, tmp_path, monkeypatch):
+        """Where neither flock nor msvcrt exists, writing stops with a CredentialsFileError."""
         path = tmp_path / "credentials"
         path.write_bytes(b"[default]\n")
-        monkeypatch.setattr(inifile, "fcntl", None)
+        monkeypatch.setattr(inifile, "_LOCK", None)
         with pytest.raises(errors.CredentialsFileError, match="cannot lock"):
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[default]\n"
@@ -1742,3 +1742,126 @@ class TestTakeover:
             inifile.store_credentials(path, {"dev": {"aws_access_key_id": "X"}},
                                       adopt=lambda name, values: False)
         assert path.read_text() == self.TEXT
+
+
+class FakeMsvcrt:
+    """``msvcrt.locking`` as Windows documents it, played by ``flock`` here.
+
+    ``LK_NBLCK`` raises ``OSError(EACCES)`` when another handle holds the
+    lock; ``LK_UNLCK`` drops it.  Every call is recorded.
+    """
+
+    LK_UNLCK, LK_NBLCK = 0, 2
+
+    def __init__(self, fail=None):
+        self.calls = []
+        self.fail = fail
+
+    def locking(self, fd, mode, nbytes):
+        import errno
+        import fcntl
+
+        self.calls.append((mode, nbytes, os.lseek(fd, 0, os.SEEK_CUR)))
+        if self.fail is not None:
+            raise self.fail
+        if mode == self.LK_UNLCK:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OSError(errno.EACCES, "Permission denied") from None
+
+
+class TestLockOnEachPlatform:
+    """The lock is chosen by platform: flock on POSIX, msvcrt.locking on Windows."""
+
+    @pytest.mark.parametrize("platform", ["linux", "darwin", "freebsd13"])
+    def test_posix_systems_use_flock(self, platform):
+        import fcntl
+
+        method = inifile.lock_method(platform)
+        assert isinstance(method, inifile._Flock)
+        assert method.fcntl is fcntl and method.unlink_while_held
+
+    def test_windows_uses_msvcrt_locking_on_the_first_byte(self, tmp_path, monkeypatch):
+        fake = FakeMsvcrt()
+        monkeypatch.setitem(sys.modules, "msvcrt", fake)
+        method = inifile.lock_method("win32")
+        assert isinstance(method, inifile._MsvcrtLock)
+        assert not method.unlink_while_held  # Windows cannot remove an open file
+        first = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
+        second = os.open(tmp_path / "lock", os.O_RDWR)
+        try:
+            os.write(first, b"x")  # the position moves; the lock must not
+            assert method.take(first) is True
+            assert method.take(second) is False
+            method.release(first)
+            assert method.take(second) is True
+        finally:
+            os.close(first)
+            os.close(second)
+        assert fake.calls[:2] == [(fake.LK_NBLCK, 1, 0), (fake.LK_NBLCK, 1, 0)]
+        assert (fake.LK_UNLCK, 1, 0) in fake.calls
+
+    def test_a_windows_lock_failure_other_than_busy_is_raised(self, tmp_path, monkeypatch):
+        import errno
+
+        monkeypatch.setitem(sys.modules, "msvcrt",
+                            FakeMsvcrt(fail=OSError(errno.ENOLCK, "No locks available")))
+        method = inifile.lock_method("win32")
+        fd = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
+        try:
+            with pytest.raises(OSError, match="No locks"):
+                method.take(fd)
+        finally:
+            os.close(fd)
+
+    def test_no_lock_module_means_no_method(self, monkeypatch):
+        monkeypatch.setitem(sys.modules, "msvcrt", None)  # import fails
+        assert inifile.lock_method("win32") is None
+        monkeypatch.setitem(sys.modules, "fcntl", None)
+        assert inifile.lock_method("linux") is None
+
+    @pytest.fixture
+    def windows(self, monkeypatch):
+        """This process as Windows looks to the editor: msvcrt, and no
+        O_NOFOLLOW, O_CLOEXEC, O_NONBLOCK, fchmod, geteuid."""
+        fake = FakeMsvcrt()
+        monkeypatch.setitem(sys.modules, "msvcrt", fake)
+        monkeypatch.setattr(inifile, "_LOCK", inifile.lock_method("win32"))
+        monkeypatch.setattr(inifile, "_OPEN_FLAGS", 0)
+        monkeypatch.setattr(inifile, "_NOFOLLOW", 0)
+        for name in ("O_NOFOLLOW", "O_CLOEXEC", "O_NONBLOCK", "fchmod", "geteuid"):
+            monkeypatch.delattr(os, name)
+        return fake
+
+    def test_a_write_as_on_windows_lands_and_leaves_no_lock_file(self, tmp_path, windows):
+        path = tmp_path / "credentials"
+        path.write_bytes(b"# mine\r\n[default]\r\nregion = eu-west-1\r\n")
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        inifile.store_credentials(path, {"dev": new_credentials("again")})
+        assert path.read_bytes().startswith(b"# mine\r\n[default]\r\nregion = eu-west-1\r\n")
+        assert botocore_reads(path)["dev"]["aws_session_token"] == "token-again"
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
+        assert [mode for mode, _, _ in windows.calls].count(windows.LK_NBLCK) == 2
+
+    def test_a_held_lock_as_on_windows_ends_in_the_sentence(self, tmp_path, windows, monkeypatch):
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\n")
+        holder = os.open(inifile.lock_path(str(path)), os.O_RDWR | os.O_CREAT)
+        try:
+            assert inifile._LOCK.take(holder)
+            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.3)
+            with pytest.raises(errors.CredentialsFileError, match="has held the lock"):
+                inifile.store_credentials(path, {"dev": new_credentials()})
+        finally:
+            os.close(holder)
+        assert path.read_bytes() == b"[default]\n"
+
+    def test_a_symlinked_lock_file_without_nofollow_is_refused(self, tmp_path, windows):
+        real = str(tmp_path / "credentials")
+        os.symlink(tmp_path / "elsewhere", inifile.lock_path(real))
+        with pytest.raises(errors.CredentialsFileError, match="symbolic link"):
+            with inifile._locked(real):
+                pass

@@ -410,3 +410,44 @@ def test_a_v2_of_another_python_version_is_told_which_python_to_use():
     assert sentence.count(".") >= 1 and "\n" not in sentence
     assert "it runs Python 3.7" in sentence
     assert "install the package with a Python 3.7" in sentence
+
+
+class TestPythonOfAwsCliV2:
+    """v2 imports from the plugin folder with its own Python: modules compiled
+    for another Python there are named in a note (the plugin needs none)."""
+
+    V2 = install.Cli(2, "aws-cli/2.9.19 at /usr/bin/aws", "/usr/bin/aws", "3.11")
+
+    def folder(self, tmp_path, *names):
+        for name in names:
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"")
+        return str(tmp_path)
+
+    def test_a_module_built_for_another_python_is_named(self, tmp_path):
+        folder = self.folder(tmp_path, "awscli_mfa_plugin/__init__.py",
+                             "markupsafe/_speedups.cpython-312-x86_64-linux-gnu.so")
+        note = install.python_note(self.V2, folder)
+        assert note.startswith("Note: AWS CLI v2 runs Python 3.11")
+        assert "_speedups.cpython-312-x86_64-linux-gnu.so" in note
+        assert "--no-deps --target" in note
+
+    @pytest.mark.parametrize("name", [
+        "markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so",  # v2's own Python
+        "markupsafe/_speedups.cp311-win_amd64.pyd",
+        "cryptography/hazmat/bindings/_rust.abi3.so",            # any Python 3
+        ".venv/lib/python3.12/site-packages/x.cpython-312-x86_64-linux-gnu.so",
+        "awscli_mfa_plugin/__init__.py",
+    ])
+    def test_what_v2_can_load_or_never_imports_is_not(self, tmp_path, name):
+        assert install.python_note(self.V2, self.folder(tmp_path, name)) is None
+
+    def test_windows_names_count_too(self, tmp_path):
+        folder = self.folder(tmp_path, "yaml/_yaml.cp39-win_amd64.pyd")
+        assert "_yaml.cp39-win_amd64.pyd" in install.python_note(self.V2, folder)
+
+    def test_v1_and_an_unknown_python_get_no_note(self, tmp_path):
+        folder = self.folder(tmp_path, "m/x.cpython-312-x86_64-linux-gnu.so")
+        assert install.python_note(install.Cli(1, "v1", "/bin/aws", "3.12"), folder) is None
+        assert install.python_note(install.Cli(2, "--cli-version 2"), folder) is None

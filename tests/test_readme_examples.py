@@ -1,6 +1,6 @@
 """README's config examples work when pasted: each one is run through the real ``aws``.
 
-Every ```` ```ini ```` block of README.md is pasted, as it stands, into a
+Every ```` ```ini ```` block of README.md and docs/*.md is pasted, as it stands, into a
 throw-away AWS home (the config file, or the credentials file for the block
 that says so) and used the way README says, against moto's STS on
 loopback.  A block this file does not know how to run fails the test, so a
@@ -13,19 +13,25 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).parent.parent / "README.md"
+ROOT = Path(__file__).parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PLUGIN = "[plugins]\nmfa_switch = awscli_mfa_plugin\n\n"
 
 
 def ini_blocks():
-    return re.findall(r"^```ini\n(.*?)^```", README.read_text(), re.S | re.M)
+    return [text for page in PAGES
+            for text in re.findall(r"^```ini\n(.*?)^```", page.read_text(), re.S | re.M)]
+
+
+def blocks(header):
+    """Every block that has the section ``header``."""
+    return [text for text in ini_blocks()
+            if re.search(rf"^\[{re.escape(header)}\]$", text, re.M)]
 
 
 def block(header):
-    """The one README block that has the section ``header``."""
-    (found,) = [text for text in ini_blocks()
-                if re.search(rf"^\[{re.escape(header)}\]$", text, re.M)]
-    return found
+    """The first block that has the section ``header``."""
+    return blocks(header)[0]
 
 
 def source_keys(aws):
@@ -67,8 +73,10 @@ def test_no_value_holds_a_comment_or_a_block(text):
             assert not re.search(r"(^|\s)[#;]", value), (name, key, value)
 
 
-def test_the_recipe_switches_as_pasted(aws):
-    paste(aws, block("profile dev"))
+@pytest.mark.parametrize("recipe", blocks("profile dev"))
+def test_the_recipe_switches_as_pasted(aws, recipe):
+    """The first use's short recipe and the reference's full one."""
+    paste(aws, recipe)
     result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
     assert result.returncode == 0, result.stderr
     assert caller(aws, "dev").endswith(

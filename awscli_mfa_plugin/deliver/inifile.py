@@ -26,10 +26,10 @@ every AWS tool on the machine, not just this one:
   real (symlink-resolved) file, is fsynced, gets mode 0600 and is renamed
   over the old file; the folder is fsynced afterwards.  A crash at any moment
   leaves the old or the new file, never a mix.
-* **Serialized.**  Writers hold an exclusive ``flock`` on a hidden lock
-  file next to the real file for the whole read-modify-write, so
-  concurrent runs writing different sections all land; the lock file is
-  removed before the lock is released.
+* **Serialized.**  Writers hold an exclusive lock (``flock``; on Windows
+  ``msvcrt.locking``) on a hidden lock file next to the real file for the
+  whole read-modify-write, so concurrent runs writing different sections
+  all land; the lock file is removed when the lock is released.
 
 Reading profiles for any other purpose goes through the botocore session;
 :func:`read_sections` exists for the writers' own checks and for tests.
@@ -45,16 +45,19 @@ import os
 import re
 import shlex
 import stat
+import sys
 import tempfile
 import time
 
 from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
 
-try:
-    import fcntl
-except ImportError:  # Windows has no flock; _locked says so in a sentence
-    fcntl = None
+# Flags that some systems lack (Windows has none of the first three): where
+# one is missing, what it guards against cannot happen there either, or is
+# checked by hand (a symlinked lock file: _try_lock looks with lstat).
+_OPEN_FLAGS = (getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0)
+               | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
@@ -1092,7 +1095,7 @@ def _locked(real):
     What filelock would have added is the few lines below: ``O_NOFOLLOW``,
     the unlinked-file recheck, the timeout.
     """
-    if fcntl is None:
+    if _LOCK is None:
         raise errors.CredentialsFileError(
             "mfa-switch cannot lock files on this system yet, so it does not "
             "write {}.".format(real)
@@ -1116,17 +1119,103 @@ def _locked(real):
     try:
         yield
     finally:
+        if _LOCK.unlink_while_held:
+            try:
+                _unlink_if_same(path, st)  # still held: nobody can lock it meanwhile
+            finally:
+                os.close(fd)  # releases the flock
+        else:
+            # Windows cannot remove a file that is open, so the lock is
+            # dropped first; the removal then fails harmlessly (and the file
+            # stays) if another writer has opened it meanwhile.
+            try:
+                _LOCK.release(fd)
+            finally:
+                os.close(fd)
+            _unlink_if_same(path, st)
+
+
+def _unlink_if_same(path, st):
+    with contextlib.suppress(OSError):
+        if os.path.samestat(os.lstat(path), st):
+            os.unlink(path)
+
+
+class _Flock:
+    """``flock`` (POSIX): dropped by the kernel when its holder dies."""
+
+    unlink_while_held = True
+
+    def __init__(self, fcntl):
+        self.fcntl = fcntl
+
+    def take(self, fd):
+        """Lock ``fd`` at once: ``True``, or ``False`` if someone else holds it."""
         try:
-            with contextlib.suppress(OSError):
-                if os.path.samestat(os.lstat(path), st):
-                    os.unlink(path)  # still held: nobody can lock it meanwhile
-        finally:
-            os.close(fd)  # releases the flock
+            self.fcntl.flock(fd, self.fcntl.LOCK_EX | self.fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return False
+            raise
+        return True
+
+    def release(self, fd):
+        self.fcntl.flock(fd, self.fcntl.LOCK_UN)
+
+
+class _MsvcrtLock:
+    """``msvcrt.locking`` (Windows) on the first byte: also dropped when its holder dies."""
+
+    unlink_while_held = False
+
+    def __init__(self, msvcrt):
+        self.msvcrt = msvcrt
+
+    def take(self, fd):
+        """Lock ``fd`` at once: ``True``, or ``False`` if someone else holds it."""
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            self.msvcrt.locking(fd, self.msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            # EACCES, or EDEADLOCK ("resource deadlock"), when it is held.
+            if exc.errno in (errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK),
+                             errno.EDEADLK):
+                return False
+            raise
+        return True
+
+    def release(self, fd):
+        os.lseek(fd, 0, os.SEEK_SET)
+        with contextlib.suppress(OSError):
+            self.msvcrt.locking(fd, self.msvcrt.LK_UNLCK, 1)
+
+
+def lock_method(platform=None):
+    """How files are locked on ``platform`` (``sys.platform``): ``flock``, ``msvcrt``, or ``None``.
+
+    The module is imported here, not at the top, because each exists on
+    one family of systems only.  ``None`` (neither importable) makes every
+    write stop with a sentence rather than write unlocked.
+    """
+    platform = sys.platform if platform is None else platform
+    try:
+        if platform == "win32":
+            import msvcrt
+
+            return _MsvcrtLock(msvcrt)
+        import fcntl
+
+        return _Flock(fcntl)
+    except ImportError:
+        return None
+
+
+_LOCK = lock_method()
 
 
 def _try_lock(path, real):
     """``(fd, stat)`` holding the lock on the file at ``path``, or ``None`` if busy."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW
+    flags = os.O_RDWR | os.O_CREAT | _OPEN_FLAGS | _NOFOLLOW
     while True:
         try:
             fd = os.open(path, flags, 0o600)
@@ -1139,20 +1228,24 @@ def _try_lock(path, real):
                     "Cannot lock {}: {} is not a regular file; remove it and try "
                     "again.".format(real, path))
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                taken = _LOCK.take(fd)
             except OSError as exc:
-                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    os.close(fd)
-                    return None
                 raise _file_error("lock", real, exc) from None
+            if not taken:
+                os.close(fd)
+                return None
             try:
                 current = os.lstat(path)
             except FileNotFoundError:
                 current = None
+            if current is not None and stat.S_ISLNK(current.st_mode):
+                # Only where O_NOFOLLOW is missing could the open follow it.
+                raise _lock_error(path, real, PermissionError(13, "Permission denied"))
             if current is None or not os.path.samestat(current, st):
                 os.close(fd)  # its holder unlinked it: lock the next one
                 continue
-            if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != 0o600:
+            if (hasattr(os, "fchmod") and st.st_uid == os.geteuid()
+                    and stat.S_IMODE(st.st_mode) != 0o600):
                 with contextlib.suppress(OSError):
                     os.fchmod(fd, 0o600)  # whatever the umask left
             _give_to_owner(fd, os.path.dirname(real), _owner_of(real))
@@ -1229,7 +1322,7 @@ def _read_file(real, *, skip_other=False):
         mode = os.stat(real).st_mode
         if stat.S_ISREG(mode):
             # O_NONBLOCK: a FIFO swapped in since the stat must not hang us.
-            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = os.open(real, os.O_RDONLY | _OPEN_FLAGS)
             with open(fd, "rb") as handle:
                 st = os.fstat(fd)
                 if stat.S_ISREG(st.st_mode):
@@ -1315,12 +1408,14 @@ def _replace_atomically(real, data, old_stat):
                 else:
                     # Keep the owner's bits; credentials are nobody else's.
                     mode = stat.S_IMODE(old_stat.st_mode) & 0o700
-                    if (old_stat.st_uid, old_stat.st_gid) != (os.geteuid(), os.getegid()):
+                    if (hasattr(os, "geteuid") and (old_stat.st_uid, old_stat.st_gid)
+                            != (os.geteuid(), os.getegid())):
                         # e.g. root in a container writing a mounted ~/.aws:
                         # the file must stay its owner's.
                         with contextlib.suppress(OSError):
                             os.fchown(handle.fileno(), old_stat.st_uid, old_stat.st_gid)
-                os.fchmod(handle.fileno(), mode)
+                if hasattr(os, "fchmod"):  # Windows has modes only for read-only
+                    os.fchmod(handle.fileno(), mode)
                 # Last, so that content, mode and owner are all on disk
                 # before the rename makes them the real file.
                 os.fsync(handle.fileno())

@@ -17,7 +17,7 @@ import pexpect
 import pytest
 
 from tests.test_install import installer
-from tests.test_prompt_pty import Terminal
+from tests.codes.test_prompt_pty import Terminal
 
 V2 = "/usr/bin/aws"
 

@@ -15,7 +15,7 @@ import subprocess
 import pexpect
 
 from tests.awsenv import AWS
-from tests.test_prompt_pty import Terminal
+from tests.codes.test_prompt_pty import Terminal
 
 UTC = datetime.timezone.utc
 ROLE_ARN_END = ":assumed-role/AccessToTestDev/alice"

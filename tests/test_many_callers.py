@@ -22,7 +22,7 @@ from awscli_mfa_plugin.codes.prompt import seconds_left
 
 from tests import awsenv, fakests
 from tests.conftest import OFFLINE_ACCOUNT
-from tests.test_prompt_pty import Terminal
+from tests.codes.test_prompt_pty import Terminal
 
 CALLER = str(awsenv.BIN / "aws-mfa-switch")
 PROMPT = "MFA code for " + OFFLINE_ACCOUNT.serial_number

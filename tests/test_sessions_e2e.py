@@ -15,7 +15,7 @@ import pexpect
 import pytest
 
 from tests.awsenv import AWS
-from tests.test_prompt_pty import Terminal
+from tests.codes.test_prompt_pty import Terminal
 
 UTC = datetime.timezone.utc
 NO_CODE = "No MFA code"  # what a run says when it would need a code

@@ -7,7 +7,7 @@ time pass code" answer, since moto accepts any code.
 import pexpect
 
 from tests import fakests
-from tests.test_prompt_pty import spawn
+from tests.codes.test_prompt_pty import spawn
 
 RETRY = (r"STS rejected that code: it was wrong or already used\. Wait for the "
          r"next code \(the current one changes in\s+(\d+) s\) and type it "

@@ -1,7 +1,7 @@
 """``--clear``: what mfa-switch stored goes, every other byte stays, end to end."""
 import json
 
-from tests.test_native import add_native_profile
+from tests.deliver.test_native import add_native_profile
 
 NO_CODE = "No MFA code"
 

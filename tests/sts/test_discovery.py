@@ -10,7 +10,7 @@ from botocore.configloader import load_config
 from awscli_mfa_plugin.sts.discovery import user_name_of
 from awscli_mfa_plugin.errors import RecipeError
 from tests.awsenv import AWS, REGION, USER_NAME, totp
-from tests.test_prompt_pty import Terminal
+from tests.codes.test_prompt_pty import Terminal
 
 
 @pytest.mark.parametrize("arn, name", [

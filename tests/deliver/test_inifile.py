@@ -27,10 +27,10 @@ from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.deliver import inifile
 from tests import asuser
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 CREDENTIAL_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini"))
 UNPARSABLE_FIXTURES = sorted((FIXTURES / "unparsable").glob("*.ini"))
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 OWNED_SECRET_KEYS = inifile.CREDENTIAL_KEYS + ("aws_security_token",)
 

@@ -5,6 +5,7 @@ Every test works in its own temporary folder; none touches the real ~/.aws.
 
 import configparser
 import contextlib
+import io
 import os
 import random
 import re
@@ -465,6 +466,49 @@ class TestLosslessDetails:
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[dev]\nregion = eu-west-1\n\n[prod]\nregion = us-east-1\n"
         assert sorted(os.listdir(tmp_path)) == ["credentials"]
+
+    def test_safety_net_refuses_an_edit_that_swallows_the_next_header(self, tmp_path, monkeypatch):
+        """The check reads only the changed section, so it must also see the
+        header after it still read as a header: here ``  [prod]`` is one only
+        because ``[dev]`` has no keys, and unindented new lines would turn it
+        into a continuation of their last value, losing [prod]."""
+        before = b"[dev]\n  [prod]\nregion = us-east-1\n"
+        path = tmp_path / "credentials"
+        path.write_bytes(before)
+        monkeypatch.setattr(
+            inifile, "_key_line", lambda indent, key, value, eol: key + " = " + value + eol
+        )
+        with pytest.raises(errors.CredentialsFileError, match="without changing other entries"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == before
+        monkeypatch.undo()  # the editor's own indentation keeps [prod]
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        assert botocore_reads(path)["prod"] == {"region": "us-east-1"}
+
+    def test_the_check_after_an_edit_reads_only_the_changed_section(self, tmp_path, monkeypatch):
+        """Proving the edit reads what can differ - the target section and the
+        header after it - not the whole file again: with thousands of profiles
+        a second parse of the file cost more than the STS call."""
+        path = tmp_path / "credentials"
+        profiles = "".join("[team-%04d]\nregion = eu-west-1\n\n" % i for i in range(2000))
+        path.write_text(profiles + "[dev]\nregion = eu-west-1\n\n" + profiles.replace("team", "ops"))
+        size = path.stat().st_size
+        inifile.read_sections(path)  # the pipeline's read: the write shares it
+        parsed = []
+        original = configparser.RawConfigParser.read_file
+
+        def counting(parser, handle, *args, **kwargs):
+            text = handle.read()
+            parsed.append(len(text))
+            return original(parser, io.StringIO(text), *args, **kwargs)
+
+        monkeypatch.setattr(configparser.RawConfigParser, "read_file", counting)
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        monkeypatch.undo()
+        assert parsed and max(parsed) < 1000 < size, (parsed, size)
+        after = botocore_reads(path)
+        assert after["dev"]["aws_session_token"] == "token-new"
+        assert len(after) == 4001
 
     def test_caller_cannot_forge_the_marker_value(self, tmp_path):
         """The marker always reads mfa-switch, whatever the caller passes."""

@@ -796,15 +796,24 @@ class _Document:
 
         ``edits`` maps section name -> (``{lowered: (key, value)}``, keys to
         remove).  Lines outside the edited sections are copied verbatim.
+        ``view`` is botocore's reading of the old text: the caller has
+        parsed it whole, so the file is known to be one botocore reads.
         """
         rewritten = {}
         appended = []
+        blocks = []  # what _verify reads again: (name, edit, old, new, next line)
         for name, (wanted, removing) in edits.items():
             section = self.section(name)
             if section is not None:
-                rewritten[section.header] = (section, self._rewrite(section, wanted, removing))
+                new_lines = self._rewrite(section, wanted, removing)
+                rewritten[section.header] = (section, new_lines)
+                following = (self.lines[section.end]
+                             if section.end < len(self.lines) else None)
+                blocks.append((name, (wanted, removing),
+                               self.lines[section.header:section.end],
+                               new_lines, following))
             elif wanted:
-                appended.append((name, wanted))
+                appended.append((name, wanted, removing))
 
         out = []
         index = 0
@@ -817,17 +826,18 @@ class _Document:
                 out.append(self.lines[index])
                 index += 1
 
-        for name, wanted in appended:
+        for name, wanted, removing in appended:
             if out and not _has_eol(out[-1]):
                 out[-1] += self.eol  # the old last line gets its line end
             if out and out[-1].strip():
                 out.append(self.eol)  # one blank line between sections
-            out.append("[" + name + "]" + self.eol)
-            out.extend(_key_line("", key, value, self.eol) for key, value in wanted.values())
+            block = ["[" + name + "]" + self.eol]
+            block.extend(_key_line("", key, value, self.eol) for key, value in wanted.values())
+            out.extend(block)
+            blocks.append((name, (wanted, removing), None, block, None))
 
-        new_text = "".join(out)
-        _verify(view, new_text, edits, real, subsections)
-        return new_text
+        _verify(blocks, real, subsections)
+        return "".join(out)
 
     def _rewrite(self, section, wanted, removing):
         """The new lines of ``section``: header to just before the next header."""
@@ -921,41 +931,83 @@ def _dominant_eol(text):
     return "\n"
 
 
-def _verify(old_view, new_text, edits, real, subsections):
+def _verify(blocks, real, subsections):
     """Refuse to write unless botocore reads exactly the intended change.
 
-    This is the safety net under the line-level editing: every section we
-    did not target must read exactly as before, in the same order, and the
-    targets must hold what was asked.
+    This is the safety net under the line-level editing, and it reads only
+    what can differ.  The new text is the old one with the lines of each
+    target section (from its header to the next header) replaced, and new
+    sections appended at the end; every other line is the old line,
+    verbatim.  configparser's state at a header line depends on that line
+    alone (it starts a section and ends any value), so:
+
+    * a rewritten section, read on its own, must hold exactly the old
+      section's keys with the edits applied - same keys, same values,
+      nothing mis-read as a continuation or a duplicate;
+    * the header that followed it must still be read as a header, not as a
+      continuation of the section's last value; then everything after it
+      reads as before, because the lines are the same and so is the state;
+    * everything before a rewritten section is unchanged, and so is its own
+      header line, which therefore still starts it;
+    * an appended section starts with an unindented header, which is never
+      a continuation, and holds exactly what was asked.
+
+    ``[DEFAULT]`` is never a target, so the defaults every section inherits
+    are unchanged too.  The cost grows with the sections changed, not with
+    the file.  ``blocks`` are ``(name, (wanted, removing), old lines or
+    None, new lines, the line after them or None)``.
     """
-    old_sections, defaults = old_view
-    expected = _copy_view(old_sections)
-    for name, (wanted, removing) in edits.items():
-        if name not in expected:
-            if not wanted:
-                continue
-            expected[name] = dict(defaults)
-        keys = expected[name]
+    for name, (wanted, removing), old_lines, new_lines, following in blocks:
+        expected = {} if old_lines is None else _read_block(
+            old_lines, name, None, subsections)
+        if expected is None:  # pragma: no cover - the whole file parsed
+            raise _unverified(real)
         for lowered in removing:
-            if lowered in defaults:
-                keys[lowered] = defaults[lowered]
-            else:
-                keys.pop(lowered, None)
+            expected.pop(lowered, None)
         for lowered, (_, value) in wanted.items():
-            keys[lowered] = value
+            expected[lowered] = value
+        if _read_block(new_lines, name, following, subsections) != expected:
+            raise _unverified(real)
+
+
+def _unverified(real):
+    return errors.CredentialsFileError(
+        "mfa-switch could not edit {} without changing other entries, so "
+        "it left the file untouched; please report this.".format(real)
+    )
+
+
+def _read_block(lines, name, following, subsections):
+    """The keys of section ``name`` in ``lines`` read on their own, or ``None``.
+
+    ``lines`` start with the section's header and hold nothing else; when
+    ``following`` (the header line after them) is given, it must still be
+    read as a header.  ``None`` when configparser reads anything else.
+    """
+    text = "".join(lines)
+    if following is not None:
+        if not _has_eol(text):  # pragma: no cover - only the last line lacks one
+            return None
+        text += following
+    parser = configparser.RawConfigParser()
     try:
-        new_sections, new_defaults = _parse_view(new_text, real, subsections)
-    except errors.UnparsableFileError:
-        new_sections, new_defaults = None, None
-    if (
-        new_defaults != defaults
-        or new_sections != expected
-        or list(new_sections) != list(expected)
-    ):
-        raise errors.CredentialsFileError(
-            "mfa-switch could not edit {} without changing other entries, so "
-            "it left the file untouched; please report this.".format(real)
-        )
+        parser.read_file(io.StringIO(text, newline=None))
+    except configparser.Error:
+        return None
+    names = [name]
+    if following is not None:
+        next_name = _SECTCRE.match(_strip_eol(following).strip()).group("header")
+        # Read as a continuation instead, it would also change the last
+        # value above it; [DEFAULT] is not listed among the sections.
+        if next_name != _DEFAULT_SECTION:
+            names.append(next_name)
+    if parser.sections() != names or parser.defaults():
+        return None
+    values = dict(parser.items(name))
+    if subsections and any(value.startswith("\n") and not _nested_ok(value)
+                           for value in values.values()):
+        return None
+    return values
 
 
 # --------------------------------------------------------------------------

@@ -722,16 +722,18 @@ class _Section:
         return {option.key: option.value for option in self.options}
 
 
-class _Document:
-    """The file as lines, with where each section and key line is.
+class _Lines:
+    """A stretch of the file as lines, with where each section and key line is.
 
     The classification below is configparser's ``_read`` step for step
     (comments, blank lines inside values, continuation by indentation,
     headers), so that the lines we edit are the ones configparser would
-    read as that key.  It assumes the text already parsed without error.
+    read as that key.  It assumes the text already parsed without error,
+    and that the stretch starts where configparser's state is fresh: at
+    the start of the file or at a header line.
     """
 
-    def __init__(self, text):
+    def __init__(self, text, eol):
         self.lines = []  # each line with its own line ending, verbatim
         position = 0
         for match in _EOL_RE.finditer(text):
@@ -739,7 +741,7 @@ class _Document:
             position = match.end()
         if position < len(text):
             self.lines.append(text[position:])
-        self.eol = _dominant_eol(text)
+        self.eol = eol
         self.sections = []
         self._by_name = {}
         self._scan()
@@ -790,54 +792,6 @@ class _Document:
 
     def section(self, name):
         return self._by_name.get(name)
-
-    def apply(self, edits, view, real, subsections=True):
-        """Return the new text with ``edits`` applied, verified against botocore.
-
-        ``edits`` maps section name -> (``{lowered: (key, value)}``, keys to
-        remove).  Lines outside the edited sections are copied verbatim.
-        ``view`` is botocore's reading of the old text: the caller has
-        parsed it whole, so the file is known to be one botocore reads.
-        """
-        rewritten = {}
-        appended = []
-        blocks = []  # what _verify reads again: (name, edit, old, new, next line)
-        for name, (wanted, removing) in edits.items():
-            section = self.section(name)
-            if section is not None:
-                new_lines = self._rewrite(section, wanted, removing)
-                rewritten[section.header] = (section, new_lines)
-                following = (self.lines[section.end]
-                             if section.end < len(self.lines) else None)
-                blocks.append((name, (wanted, removing),
-                               self.lines[section.header:section.end],
-                               new_lines, following))
-            elif wanted:
-                appended.append((name, wanted, removing))
-
-        out = []
-        index = 0
-        while index < len(self.lines):
-            if index in rewritten:
-                section, new_lines = rewritten[index]
-                out.extend(new_lines)
-                index = section.end
-            else:
-                out.append(self.lines[index])
-                index += 1
-
-        for name, wanted, removing in appended:
-            if out and not _has_eol(out[-1]):
-                out[-1] += self.eol  # the old last line gets its line end
-            if out and out[-1].strip():
-                out.append(self.eol)  # one blank line between sections
-            block = ["[" + name + "]" + self.eol]
-            block.extend(_key_line("", key, value, self.eol) for key, value in wanted.values())
-            out.extend(block)
-            blocks.append((name, (wanted, removing), None, block, None))
-
-        _verify(blocks, real, subsections)
-        return "".join(out)
 
     def _rewrite(self, section, wanted, removing):
         """The new lines of ``section``: header to just before the next header."""
@@ -900,6 +854,156 @@ class _Document:
         if insert_at == section.end:
             _extend_lines(out, block, self.eol)
         return out
+
+
+class _Document:
+    """The file's text, scanned only where a section is looked up.
+
+    configparser's state at an unindented header line depends on that line
+    alone: it is never a continuation (nothing is indented less than
+    nothing), it starts its section and ends any value.  So the text between
+    two such lines can be scanned on its own, exactly, and finding one
+    section costs the lines around it, not the file: the lines that could
+    be its header are found by a regular expression, and only the stretch
+    holding each is scanned to tell a header from a continuation.  A file
+    with lone ``\r`` line ends (which ``^`` does not see) is scanned whole.
+    """
+
+    def __init__(self, text):
+        self.text = text
+        self.eol = _dominant_eol(text)
+        self._stretches = {}  # start offset -> (end offset, _Lines)
+        self._found = {}  # section name -> (start offset, _Lines, _Section) or None
+        self._whole = text.count("\r") != text.count("\r\n")
+
+    def section(self, name):
+        found = self._locate(name)
+        return None if found is None else found[2]
+
+    def _locate(self, name):
+        if name not in self._found:
+            self._found[name] = self._search(name)
+        return self._found[name]
+
+    def _search(self, name):
+        if self._whole:
+            starts = [0]
+        else:
+            pattern = re.compile(r"^[^\S\r\n]*\[" + re.escape(name) + r"\][^\]\r\n]*\r?$",
+                                 re.MULTILINE)
+            starts = [self._stretch_start(m.start()) for m in pattern.finditer(self.text)]
+        for start in dict.fromkeys(starts):
+            lines = self._stretch(start)
+            section = lines.section(name)
+            if section is not None:
+                return start, lines, section
+        return None
+
+    def _is_top_header(self, position):
+        """Whether an unindented header line starts at ``position``."""
+        if self.text.startswith("[", position) and (
+                position == 0 or self.text[position - 1] == "\n"):
+            end = self.text.find("\n", position)
+            line = self.text[position:None if end < 0 else end]
+            return _SECTCRE.match(line.strip()) is not None
+        return False
+
+    def _stretch_start(self, position):
+        """The unindented header line at or before ``position``, else 0."""
+        line_start = self.text.rfind("\n", 0, position) + 1
+        if self._is_top_header(line_start):
+            return line_start
+        while True:
+            found = self.text.rfind("\n[", 0, line_start)
+            if found < 0:
+                return 0
+            line_start = found + 1
+            if self._is_top_header(line_start):
+                return line_start
+            line_start = found
+
+    def _stretch_end(self, start):
+        """The next unindented header line after the one at ``start``."""
+        position = start
+        while True:
+            found = self.text.find("\n[", position)
+            if found < 0:
+                return len(self.text)
+            if self._is_top_header(found + 1):
+                return found + 1
+            position = found + 1
+
+    def _stretch(self, start):
+        if start not in self._stretches:
+            end = len(self.text) if self._whole else self._stretch_end(start)
+            with _collector_paused():
+                self._stretches[start] = (end, _Lines(self.text[start:end], self.eol))
+        return self._stretches[start][1]
+
+    def apply(self, edits, view, real, subsections=True):
+        """Return the new text with ``edits`` applied, verified against botocore.
+
+        ``edits`` maps section name -> (``{lowered: (key, value)}``, keys to
+        remove).  Text outside the edited sections is copied verbatim.
+        ``view`` is botocore's reading of the old text: the caller has
+        parsed it whole, so the file is known to be one botocore reads.
+        """
+        spans = []  # (start offset, end offset, new text)
+        appended = []
+        blocks = []  # what _verify reads again: (name, edit, old, new, next line)
+        for name, (wanted, removing) in edits.items():
+            found = self._locate(name)
+            if found is None:
+                if wanted:
+                    appended.append((name, wanted, removing))
+                continue
+            start, lines, section = found
+            new_lines = lines._rewrite(section, wanted, removing)
+            offset = start + sum(map(len, lines.lines[:section.header]))
+            old_lines = lines.lines[section.header:section.end]
+            end = offset + sum(map(len, old_lines))
+            spans.append((offset, end, "".join(new_lines)))
+            if section.end < len(lines.lines):
+                following = lines.lines[section.end]
+            else:
+                following = _line_at(self.text, end)
+            blocks.append((name, (wanted, removing), old_lines, new_lines, following))
+
+        pieces = []
+        position = 0
+        for start, end, new in sorted(spans):
+            pieces += [self.text[position:start], new]
+            position = end
+        pieces.append(self.text[position:])
+        new_text = "".join(pieces)
+
+        for name, wanted, removing in appended:
+            if new_text and not _has_eol(new_text):
+                new_text += self.eol  # the old last line gets its line end
+            last_line = new_text[_last_line_start(new_text):]
+            if last_line.strip():
+                new_text += self.eol  # one blank line between sections
+            block = ["[" + name + "]" + self.eol]
+            block.extend(_key_line("", key, value, self.eol) for key, value in wanted.values())
+            new_text += "".join(block)
+            blocks.append((name, (wanted, removing), None, block, None))
+
+        _verify(blocks, real, subsections)
+        return new_text
+
+
+def _line_at(text, position):
+    """The line starting at ``position``, with its line end, or ``None`` at the end."""
+    if position >= len(text):
+        return None
+    match = _EOL_RE.search(text, position)
+    return text[position:match.end() if match else len(text)]
+
+
+def _last_line_start(text):
+    """Where the last line of ``text`` (which ends with a line end) starts."""
+    body = text[:-2] if text.endswith("\r\n") else text[:-1]
+    return max(body.rfind("\n"), body.rfind("\r")) + 1
 
 
 def _strip_eol(line):

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from awscli_mfa_plugin import errors
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.deliver import atomic, inidoc, inifile
 from tests import asuser
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -460,7 +460,7 @@ class TestLosslessDetails:
         path = tmp_path / "credentials"
         path.write_bytes(b"[dev]\nregion = eu-west-1\n\n[prod]\nregion = us-east-1\n")
         monkeypatch.setattr(
-            inifile, "_key_line", lambda indent, key, value, eol: "    " + key + " = " + value + eol
+            inidoc, "_key_line", lambda indent, key, value, eol: "    " + key + " = " + value + eol
         )
         with pytest.raises(errors.CredentialsFileError, match="without changing other entries"):
             inifile.store_credentials(path, {"dev": new_credentials()})
@@ -476,7 +476,7 @@ class TestLosslessDetails:
         path = tmp_path / "credentials"
         path.write_bytes(before)
         monkeypatch.setattr(
-            inifile, "_key_line", lambda indent, key, value, eol: key + " = " + value + eol
+            inidoc, "_key_line", lambda indent, key, value, eol: key + " = " + value + eol
         )
         with pytest.raises(errors.CredentialsFileError, match="without changing other entries"):
             inifile.store_credentials(path, {"dev": new_credentials()})
@@ -1339,7 +1339,7 @@ class TestFilesystem:
 
 _WRITER = r"""
 import os, sys, time
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.deliver import atomic, inidoc, inifile
 path, name, go, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 while not os.path.exists(go):
     time.sleep(0.001)
@@ -1411,7 +1411,7 @@ class TestConcurrency:
         )
         try:
             assert holder.stdout.readline() == b"locked\n"
-            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.3)
+            monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.3)
             started = time.monotonic()
             with pytest.raises(errors.CredentialsFileError) as caught:
                 inifile.store_credentials(path, {"dev": new_credentials()})
@@ -1424,7 +1424,7 @@ class TestConcurrency:
             holder.stdout.close()
         # The holder died holding the lock: its lock file no longer blocks,
         # and the next writer removes it.
-        monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 5)
+        monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 5)
         started = time.monotonic()
         inifile.store_credentials(path, {"dev": new_credentials("after")})
         assert time.monotonic() - started < 1
@@ -1454,7 +1454,7 @@ class TestConcurrency:
         """Where fcntl is missing (Windows), writing stops with a CredentialsFileError."""
         path = tmp_path / "credentials"
         path.write_bytes(b"[default]\n")
-        monkeypatch.setattr(inifile, "fcntl", None)
+        monkeypatch.setattr(atomic, "fcntl", None)
         with pytest.raises(errors.CredentialsFileError, match="cannot lock"):
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[default]\n"
@@ -1463,7 +1463,7 @@ class TestConcurrency:
         """A lock file left behind (nobody holding it) is reused, then removed."""
         path = tmp_path / "credentials"
         Path(inifile.lock_path(str(path))).write_bytes(b"")
-        monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.5)
+        monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.5)
         inifile.store_credentials(path, {"dev": new_credentials()})
         assert botocore_reads(path)["dev"]["managed_by"] == "mfa-switch"
         assert sorted(os.listdir(tmp_path)) == ["credentials"]
@@ -1478,7 +1478,7 @@ class TestConcurrency:
         fd = os.open(old, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.5)
+            monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.5)
             inifile.store_credentials(path, {"dev": new_credentials()})
         finally:
             os.close(fd)
@@ -1627,7 +1627,7 @@ class TestLockFile:
             return original(fd, operation)
 
         monkeypatch.setattr(fcntl, "flock", flock)
-        with inifile._locked(real):
+        with atomic.locked(real):
             assert len(locked) == 2
             assert os.path.samestat(os.lstat(path), os.fstat(locked[-1]))
         assert not os.path.lexists(path)
@@ -1677,8 +1677,8 @@ class TestLockFile:
         path.write_bytes(b"[default]\nregion = x\n")
         asuser.give(home)
         holder = run_python(
-            "import sys, time\nfrom awscli_mfa_plugin.deliver import inifile\n"
-            "with inifile._locked(sys.argv[1]):\n"
+            "import sys, time\nfrom awscli_mfa_plugin.deliver import atomic\n"
+            "with atomic.locked(sys.argv[1]):\n"
             "    print('locked', flush=True)\n    time.sleep(60)\n",
             path, stdout=subprocess.PIPE)
         try:
@@ -1713,7 +1713,7 @@ class TestLockFile:
 
 _SLOW_DISK = r"""
 import builtins, sys, time
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.deliver import atomic, inidoc, inifile
 
 _real_open = builtins.open
 

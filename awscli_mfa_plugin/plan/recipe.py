@@ -17,10 +17,11 @@ Two other layouts are read as recipes too: aws-mfa's (a
 and ``assume_role``) and the AWS CLI's own role profiles (``role_arn``,
 ``source_profile``, ``mfa_serial``), see :func:`native_recipe`.
 """
+from __future__ import annotations
+
 import dataclasses
 import re
 import shlex
-from typing import Optional
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
@@ -80,13 +81,13 @@ _SESSION_NAME_CHARS = re.compile(r"[^A-Za-z0-9_+=,.@-]")
 class Overrides:
     """Values given as flags for one run; ``None`` means "not given"."""
 
-    role_arn: Optional[str] = None
-    source_profile: Optional[str] = None
-    serial_number: Optional[str] = None
-    duration_seconds: Optional[str] = None
-    role_session_name: Optional[str] = None
-    external_id: Optional[str] = None
-    target_profile: Optional[str] = None
+    role_arn: str | None = None
+    source_profile: str | None = None
+    serial_number: str | None = None
+    duration_seconds: str | None = None
+    role_session_name: str | None = None
+    external_id: str | None = None
+    target_profile: str | None = None
 
     def any_recipe_value(self):
         """True when flags alone describe what to switch to."""
@@ -102,13 +103,13 @@ class Recipe:
     profile: str
     target_profile: str
     source_profile: str
-    serial_number: Optional[str]
-    role_arn: Optional[str] = None
-    duration_seconds: Optional[int] = None
-    role_session_name: Optional[str] = None
-    external_id: Optional[str] = None
+    serial_number: str | None
+    role_arn: str | None = None
+    duration_seconds: int | None = None
+    role_session_name: str | None = None
+    external_id: str | None = None
     #: The ``mfa_process`` command line, when the code comes from a command.
-    code_process: Optional[str] = None
+    code_process: str | None = None
     #: Where the recipe was read: ``mfa`` (``mfa_*`` keys), ``aws-mfa``
     #: (``[<profile>-long-term]``) or ``native`` (``role_arn`` profiles).
     layout: str = "mfa"

@@ -510,6 +510,28 @@ class TestLosslessDetails:
         assert after["dev"]["aws_session_token"] == "token-new"
         assert len(after) == 4001
 
+    @pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
+    def test_an_indented_header_is_found_only_where_configparser_reads_one(self, tmp_path, eol):
+        """The edit scans only the stretch around a section; an indented
+        ``[dev]`` is a header after a bare header line and a continuation
+        after a key line, and the editor must tell them apart as configparser
+        does (a lone ``\\r`` file is scanned whole)."""
+        filler = "".join("[team-%03d]%sregion = x%s" % (i, eol, eol) for i in range(300))
+        as_header = filler + "[a]" + eol + "  [dev]" + eol + "region = y" + eol + filler.replace("team", "ops")
+        path = tmp_path / "credentials"
+        path.write_bytes(as_header.encode())
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        view = botocore_reads(path)
+        assert view["dev"]["region"] == "y" and view["dev"]["aws_session_token"] == "token-new"
+        assert view["a"] == {} and len(view) == 602
+        as_value = filler + "[a]" + eol + "k = v" + eol + "  [dev]" + eol + filler.replace("team", "ops")
+        path.write_bytes(as_value.encode())
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        view = botocore_reads(path)
+        assert view["a"]["k"] == "v\n[dev]"
+        assert view["dev"]["aws_session_token"] == "token-new" and len(view) == 602
+        assert path.read_bytes().startswith(as_value.encode())
+
     def test_caller_cannot_forge_the_marker_value(self, tmp_path):
         """The marker always reads mfa-switch, whatever the caller passes."""
         path = tmp_path / "credentials"

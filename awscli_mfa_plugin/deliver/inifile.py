@@ -47,8 +47,16 @@ import shlex
 
 from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.deliver import atomic, inidoc
-from awscli_mfa_plugin.deliver.atomic import LOCK_TIMEOUT, lock_path, make_private_dirs  # noqa: F401
-from awscli_mfa_plugin.deliver.stored import MANAGED_KEY, MANAGED_VALUE, is_managed  # noqa: F401
+from awscli_mfa_plugin.deliver.atomic import LOCK_TIMEOUT, lock_path, make_private_dirs
+from awscli_mfa_plugin.deliver.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
+
+# The editor's names, wherever they are defined; callers import this module.
+__all__ = [
+    "CONFIG", "CREDENTIALS", "CREDENTIAL_KEYS", "FileKind", "LOCK_TIMEOUT",
+    "MANAGED_KEY", "MANAGED_VALUE", "check_credentials_targets", "lock_path",
+    "make_private_dirs", "profile_section", "read_sections",
+    "store_credentials", "update_profile", "update_section",
+]
 
 
 CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")

@@ -3,11 +3,13 @@
 Only this module looks at ``sys``, ``os`` and ``/dev/tty``; every other
 module receives an ``Environment`` so tests can hand in their own.
 """
+from __future__ import annotations
+
 import dataclasses
 import datetime
 import os
 import sys
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
 
 
 def _utcnow():
@@ -18,8 +20,8 @@ def _utcnow():
 class Terminal:
     """The controlling terminal, open for reading and for writing."""
 
-    input: Any
-    output: Any
+    input: object
+    output: object
 
     def close(self):
         """Close both streams."""
@@ -89,13 +91,13 @@ class Messages:
 class Environment:
     """Standard streams, environment variables, the clock, the terminal, the OS."""
 
-    stdin: Any
-    stdout: Any
-    stderr: Any
+    stdin: object
+    stdout: object
+    stderr: object
     environ: Mapping[str, str]
     now: Callable[[], datetime.datetime] = _utcnow
     #: Opens the controlling terminal; ``None`` when there is none.
-    open_terminal: Callable[[], Optional[Terminal]] = open_controlling_terminal
+    open_terminal: Callable[[], Terminal | None] = open_controlling_terminal
     #: ``sys.platform``: which desktop dialog there can be.
     platform: str = sys.platform
 

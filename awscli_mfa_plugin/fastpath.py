@@ -13,10 +13,11 @@ parse, a recipe error, credentials too close to expiry - it answers
 nothing, and the caller runs the full command, which then renews the
 credentials or reports the problem in its usual words.
 """
+from __future__ import annotations
+
 import configparser
 import dataclasses
 import os
-from typing import Optional
 
 from awscli_mfa_plugin.deliver import output
 from awscli_mfa_plugin.plan import keep as sessions
@@ -27,7 +28,7 @@ from awscli_mfa_plugin.plan.recipe import (
     resolve_recipe,
     shadowing_key,
 )
-from awscli_mfa_plugin.stored import from_section
+from awscli_mfa_plugin.stored import from_section, profile_map
 
 #: Options that take a value and that this module understands.  The global
 #: ``--region`` and ``--endpoint-url`` change nothing about a stored answer.
@@ -49,12 +50,12 @@ _PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
 class Request:
     """What a ``--credential-process`` command line asks for."""
 
-    profile: Optional[str] = None
-    target_profile: Optional[str] = None
-    min_remaining: Optional[str] = None
+    profile: str | None = None
+    target_profile: str | None = None
+    min_remaining: str | None = None
     #: A profile named without ``--profile`` (``aws-mfa-switch dev ...``).
-    name: Optional[str] = None
-    prompt: Optional[str] = None
+    name: str | None = None
+    prompt: str | None = None
 
 
 def parse_args(argv):
@@ -125,65 +126,6 @@ def file_path(environ, variable, default):
     if not raw or "$" in raw:
         return None
     return os.path.expanduser(raw)
-
-
-def _parse(path):
-    """The sections of an INI file as botocore parses it (``{}`` if absent)."""
-    if not os.path.isfile(path):
-        return {}
-    parser = configparser.RawConfigParser()
-    with open(path, encoding="utf-8") as handle:
-        parser.read_file(handle)
-    return {
-        name: {key: _nested(value) for key, value in parser.items(name)}
-        for name in parser.sections()
-    }
-
-
-def _nested(value):
-    """An indented block as the dict botocore makes of it; ValueError if bad."""
-    if not value.startswith("\n"):
-        return value
-    parsed = {}
-    for line in value.splitlines():
-        if line.strip():
-            key, nested = line.split("=", 1)
-            parsed[key.strip()] = nested.strip()
-    return parsed
-
-
-def profile_map(config_path, credentials_path):
-    """Profiles by name, as ``session.full_config['profiles']`` has them.
-
-    Returns ``(profiles, credential_sections)``.  Config sections are
-    ``[default]`` and ``[profile NAME]``; sections of the credentials file
-    are profiles by their literal name, and their keys win.
-    Raises ``configparser.Error``, ``ValueError`` (which includes
-    ``UnicodeDecodeError``) or ``OSError`` where botocore would fail too.
-    """
-    profiles = {}
-    for name, values in _parse(config_path).items():
-        if name == "default":
-            profiles[name] = values
-        elif name.startswith("profile"):
-            parts = _split_section_name(name)
-            if len(parts) == 2:
-                profiles[parts[1]] = values
-    credential_sections = _parse(credentials_path)
-    for name, values in credential_sections.items():
-        profiles.setdefault(name, {}).update(values)
-    return profiles, credential_sections
-
-
-def _split_section_name(name):
-    if '"' not in name and "'" not in name and "\\" not in name:
-        return name.split()
-    import shlex  # only for quoted names, as botocore splits them
-
-    try:
-        return shlex.split(name)
-    except ValueError:
-        return []
 
 
 def answer(argv, env):

@@ -3,6 +3,8 @@
 Standard library only, on purpose: the standalone ``aws-mfa-switch``
 answers ``credential_process`` from here without loading botocore.
 """
+from __future__ import annotations
+
 import configparser
 import dataclasses
 import datetime
@@ -11,7 +13,6 @@ import json
 import os
 import re
 import stat
-from typing import Optional
 
 MANAGED_KEY = "managed_by"
 MANAGED_VALUE = "mfa-switch"
@@ -38,9 +39,9 @@ class StoredCredentials:
     #: What the section records its credentials are for (see
     #: :data:`FOR_ROLE_KEY`); ``recorded`` is False for sections written
     #: before mfa-switch recorded it.
-    role_arn: Optional[str] = None
-    source_profile: Optional[str] = None
-    serial_number: Optional[str] = None
+    role_arn: str | None = None
+    source_profile: str | None = None
+    serial_number: str | None = None
     recorded: bool = False
 
     def __repr__(self):
@@ -170,11 +171,16 @@ def parse_expiration(text):
     """
     if not isinstance(text, str) or not _RFC3339_UTC.fullmatch(text.strip()):
         return None
+    text = text.strip()
     try:
-        moment = datetime.datetime.strptime(text.strip(), EXPIRATION_FORMAT)
+        # The fields by position, which the pattern above has checked: what
+        # strptime(EXPIRATION_FORMAT) reads, without importing _strptime
+        # (and locale, calendar) into every credential_process answer.
+        moment = datetime.datetime(
+            int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+            int(text[14:16]), int(text[17:19]), tzinfo=datetime.timezone.utc)
     except ValueError:
         return None
-    moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment if _EARLIEST <= moment <= _LATEST else None
 
 
@@ -216,10 +222,10 @@ def read_stored(path, profile):
 
     A missing or unparsable file reads as nothing stored.
     """
-    parser = _parse(path)
-    if parser is None or not parser.has_section(profile):
+    sections = _sections_or_none(path)
+    if sections is None or profile not in sections:
         return None
-    return from_section(dict(parser.items(profile)))
+    return from_section(sections[profile])
 
 
 def read_all_stored(path):
@@ -228,27 +234,93 @@ def read_all_stored(path):
     One parse for callers that look at many profiles (the listing); a
     missing or unparsable file gives ``{}``.
     """
-    parser = _parse(path)
-    if parser is None:
+    sections = _sections_or_none(path)
+    if sections is None:
         return {}
     found = {}
-    for name in parser.sections():
-        stored = from_section(dict(parser.items(name)))
+    for name, values in sections.items():
+        stored = from_section(values)
         if stored is not None:
             found[name] = stored
     return found
 
 
-def _parse(path):
+def _sections_or_none(path):
+    try:
+        return read_sections(path)
+    except (configparser.Error, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------
+# The standard-library reader, shared by the fast path and the full path
+# --------------------------------------------------------------------------
+
+
+def read_sections(path):
+    """The sections of an INI file as botocore parses it (``{}`` if absent).
+
+    ``{section: {key: value}}``, with an indented block as the dict
+    botocore makes of it.  Like botocore, a path that is not a regular file
+    reads as absent, and so does one that cannot be read.  Raises
+    ``configparser.Error`` or ``ValueError`` (which includes
+    ``UnicodeDecodeError``) where botocore would fail too.
+    """
     data = read_regular_file(path)
     if data is None:
-        return None
+        return {}
     parser = configparser.RawConfigParser()
+    parser.read_file(io.StringIO(data.decode("utf-8"), newline=None))
+    return {
+        name: {key: _nested(value) for key, value in parser.items(name)}
+        for name in parser.sections()
+    }
+
+
+def _nested(value):
+    """An indented block as the dict botocore makes of it; ValueError if bad."""
+    if not value.startswith("\n"):
+        return value
+    parsed = {}
+    for line in value.splitlines():
+        if line.strip():
+            key, nested = line.split("=", 1)
+            parsed[key.strip()] = nested.strip()
+    return parsed
+
+
+def profile_map(config_path, credentials_path):
+    """Profiles by name, as ``session.full_config['profiles']`` has them.
+
+    Returns ``(profiles, credential_sections)``.  Config sections are
+    ``[default]`` and ``[profile NAME]``; sections of the credentials file
+    are profiles by their literal name, and their keys win.
+    Raises ``configparser.Error`` or ``ValueError`` (which includes
+    ``UnicodeDecodeError``) where botocore would fail too.
+    """
+    profiles = {}
+    for name, values in read_sections(config_path).items():
+        if name == "default":
+            profiles[name] = values
+        elif name.startswith("profile"):
+            parts = _split_section_name(name)
+            if len(parts) == 2:
+                profiles[parts[1]] = values
+    credential_sections = read_sections(credentials_path)
+    for name, values in credential_sections.items():
+        profiles.setdefault(name, {}).update(values)
+    return profiles, credential_sections
+
+
+def _split_section_name(name):
+    if '"' not in name and "'" not in name and "\\" not in name:
+        return name.split()
+    import shlex  # only for quoted names, as botocore splits them
+
     try:
-        parser.read_file(io.StringIO(data.decode("utf-8"), newline=None))
-    except (configparser.Error, UnicodeDecodeError):
-        return None
-    return parser
+        return shlex.split(name)
+    except ValueError:
+        return []
 
 
 def read_regular_file(path):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from awscli_mfa_plugin import fastpath
+from awscli_mfa_plugin import stored
 from awscli_mfa_plugin.environment import Environment
 from tests.conftest import FIXTURES
 
@@ -63,9 +64,9 @@ def test_profile_map_matches_botocore(fixture, role, tmp_path, monkeypatch):
         expected = botocore_profiles(monkeypatch, config, credentials)
     except ConfigParseError:
         with pytest.raises((configparser.Error, ValueError)):
-            fastpath.profile_map(str(config), str(credentials))
+            stored.profile_map(str(config), str(credentials))
         return
-    assert fastpath.profile_map(str(config), str(credentials))[0] == expected
+    assert stored.profile_map(str(config), str(credentials))[0] == expected
 
 
 def test_section_names_are_read_as_botocore_reads_them(tmp_path, monkeypatch):
@@ -77,11 +78,11 @@ def test_section_names_are_read_as_botocore_reads_them(tmp_path, monkeypatch):
     expected = botocore_profiles(monkeypatch, config, credentials)
     assert set(expected) == {"default", "dev", "my dev", "spaced",
                              "profile dev"}
-    assert fastpath.profile_map(str(config), str(credentials))[0] == expected
+    assert stored.profile_map(str(config), str(credentials))[0] == expected
 
 
 def test_missing_files_are_no_profiles(tmp_path):
-    assert fastpath.profile_map(str(tmp_path / "no-config"),
+    assert stored.profile_map(str(tmp_path / "no-config"),
                                 str(tmp_path / "no-credentials")) == ({}, {})
 
 
@@ -122,6 +123,23 @@ class Home:
 @pytest.fixture
 def home(tmp_path):
     return Home(tmp_path)
+
+
+def test_the_fast_path_and_the_listing_read_with_one_reader(home, monkeypatch):
+    """The stdlib reader of stored.py serves the fast path's answer
+    and the full path's --list alike: one way to read the same file."""
+    seen = []
+    original = stored.read_sections
+
+    def recording(path):
+        seen.append(path)
+        return original(path)
+
+    monkeypatch.setattr(stored, "read_sections", recording)
+    assert home.answer("--profile", "dev", "--credential-process")
+    assert seen == [str(home.config), str(home.credentials)]
+    assert set(stored.read_all_stored(str(home.credentials))) == {"dev"}
+    assert seen[-1] == str(home.credentials) and len(seen) == 3
 
 
 class TestAnswer:

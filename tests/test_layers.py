@@ -13,8 +13,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "awscli_mfa_plugin"
 STAGES = ["request", "plan", "codes", "sts", "deliver", "report"]
 #: Shared by every stage: one exception hierarchy, the outside world, the
-#: format of a stored section, and the guard that keeps secrets off screen.
-BASE = {"errors", "environment", "stored", "redaction"}
+#: format of a stored section, the guard that keeps secrets off screen, and
+#: the file-system half of every write (locks, atomic replace, 0700 folders).
+BASE = {"errors", "environment", "stored", "redaction", "atomic"}
 #: The flow and the entry points: they may import anything.
 TOP = {"pipeline", "command", "standalone", "fastpath", "install",
        "completion", "__main__", "__init__"}

@@ -27,6 +27,7 @@ import tempfile
 import time
 from typing import Mapping
 
+from awscli_mfa_plugin import atomic
 from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError, Unanswered
 
 #: Seconds a caller waits for another's turn before it gives up with a
@@ -63,8 +64,10 @@ def private_folder(path):
     Raises :class:`ConfigError` when it cannot be made, is a symbolic link
     or something other than a folder, or belongs to another user.
     """
+    # Every folder made on the way is 0700 whatever the umask (~/.aws/cli
+    # too, which the AWS CLI's cache shares).
+    atomic.make_private_dirs(path)
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
         info = os.lstat(path)
     except OSError as error:
         raise _folder_error(path, error.strerror or str(error)) from None

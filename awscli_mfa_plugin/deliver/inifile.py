@@ -33,36 +33,35 @@ every AWS tool on the machine, not just this one:
 
 Reading profiles for any other purpose goes through the botocore session;
 :func:`read_sections` exists for the writers' own checks and for tests.
+
+This module is the editor's public API and its rules about what may be
+written; :mod:`~awscli_mfa_plugin.deliver.inidoc` reads INI text as botocore
+does and edits it line by line, and :mod:`~awscli_mfa_plugin.atomic`
+locks, reads and atomically replaces the files.
 """
 
-import configparser
-import contextlib
 import enum
-import errno
-import gc
-import io
 import os
 import re
 import shlex
-import stat
-import sys
-import tempfile
-import time
 
 from awscli_mfa_plugin import errors
+from awscli_mfa_plugin import atomic
+from awscli_mfa_plugin.deliver import inidoc
+from awscli_mfa_plugin.atomic import LOCK_TIMEOUT, lock_path, make_private_dirs
 from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
 
-# Flags that some systems lack (Windows has none of the first three): where
-# one is missing, what it guards against cannot happen there either, or is
-# checked by hand (a symlinked lock file: _try_lock looks with lstat).
-_OPEN_FLAGS = (getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0)
-               | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# The editor's names, wherever they are defined; callers import this module.
+__all__ = [
+    "CONFIG", "CREDENTIALS", "CREDENTIAL_KEYS", "FileKind", "LOCK_TIMEOUT",
+    "MANAGED_KEY", "MANAGED_VALUE", "check_credentials_targets",
+    "clear_credentials", "lock_path",
+    "make_private_dirs", "profile_section", "read_sections",
+    "store_credentials", "update_profile", "update_section",
+]
+
 
 CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-
-#: Seconds to wait for another writer's lock before giving up with a sentence.
-LOCK_TIMEOUT = 30.0
 
 
 class FileKind(enum.Enum):
@@ -75,6 +74,7 @@ class FileKind(enum.Enum):
 
 
 CONFIG = FileKind.CONFIG
+
 CREDENTIALS = FileKind.CREDENTIALS
 
 # botocore still reads the legacy ``aws_security_token`` and prefers it over
@@ -82,6 +82,7 @@ CREDENTIALS = FileKind.CREDENTIALS
 # the token we write, and one in a section we do not manage is a credential
 # that is not ours to overwrite.
 _LEGACY_TOKEN_KEY = "aws_security_token"
+
 _UNMARKED_REFUSAL_KEYS = CREDENTIAL_KEYS + (_LEGACY_TOKEN_KEY,)
 
 # What check_credentials_targets plans to write in place of the credentials
@@ -92,51 +93,9 @@ _PLACEHOLDER_VALUES = {key: "x" for key in CREDENTIAL_KEYS + ("expiration",)}
 # under us (a writer that does not take our lock, e.g. ``aws configure set``).
 _MAX_ATTEMPTS = 5
 
-# Use configparser's own patterns so that "what is a header / an option" is
-# decided by the same code botocore relies on.
-_SECTCRE = configparser.RawConfigParser.SECTCRE
-_OPTCRE = configparser.RawConfigParser.OPTCRE
-_NONSPACECRE = configparser.RawConfigParser.NONSPACECRE
-_COMMENT_PREFIXES = ("#", ";")
-# configparser folds a ``[DEFAULT]`` section into every other section.
-_DEFAULT_SECTION = configparser.DEFAULTSECT
-
-# Python opens text files with universal newlines, so for configparser (and
-# hence botocore) "\r\n", a lone "\r" and "\n" all end a line.
-_EOL_RE = re.compile(r"\r\n|\r|\n")
-
 # Characters that would change how a key line is read back: delimiters,
 # whitespace, and leading characters that make the line a comment or header.
 _BAD_KEY_RE = re.compile(r"[=:\s\[\]]|^[#;]")
-
-_TEMP_SUFFIX = ".tmp"
-_LOCK_SUFFIX = ".lock"
-
-
-def _temp_prefix(real_path):
-    # Hidden, named after the file and this tool, so a stray one (left by a
-    # SIGKILL) is recognisable and can be swept up by the next writer.
-    return "." + os.path.basename(real_path) + ".mfa-switch-"
-
-
-def lock_path(real_path):
-    """The lock file that serializes writers of ``real_path`` (symlinks resolved).
-
-    Hidden and named after this tool (``.credentials.mfa-switch.lock``): it
-    exists only while a write is under way.  Earlier versions locked
-    ``credentials.lock`` and left it behind; that name is not used any more,
-    so one left root-owned by a run as root blocks nobody.
-
-    >>> lock_path("/home/alice/.aws/credentials")
-    '/home/alice/.aws/.credentials.mfa-switch.lock'
-    """
-    folder, name = os.path.split(real_path)
-    return os.path.join(folder, "." + name + ".mfa-switch" + _LOCK_SUFFIX)
-
-
-# --------------------------------------------------------------------------
-# Public API
-# --------------------------------------------------------------------------
 
 
 def store_credentials(path, sections, adopt=None, remove=None):
@@ -197,35 +156,11 @@ def store_credentials(path, sections, adopt=None, remove=None):
         return
 
     def transform(text, view, real, dry_run=False):
-        document = _document(text)
+        document = inidoc.document(text)
         _refuse_targets(document, edits, adopt, real)
         return document.apply(edits, view, real)
 
     _edit(path, transform)
-
-
-def check_credentials_targets(path, names, adopt=None, remove=None):
-    """Raise what :func:`store_credentials` would raise for ``names``, writing nothing.
-
-    Lets the command refuse a profile it must not write (or a file it must
-    not rewrite) before it asks anyone for a code.  It runs the write's own
-    checks, with the same ``adopt`` and ``remove``: the profile names
-    (``DEFAULT``, whose keys configparser copies into every profile; names
-    with a line break, a bracket, or spaces at either end, which other SDKs
-    read as another profile), the file (not a regular file, not UTF-8, not
-    parsable by botocore) and each section (credentials mfa-switch did not
-    write).  Only a failure of the write itself - the lock, the disk, the
-    file changing meanwhile - can still stop the write after this passed.
-    """
-    real = _resolve(path)
-    edits = _credentials_edits(dict.fromkeys(names, _PLACEHOLDER_VALUES), remove)
-    data, _ = _read_file(real)
-    _check_lock_file(real)
-    if data is None:
-        return
-    text = _decode(data, real)
-    _botocore_view(text, real)  # UnparsableFileError, as on writing
-    _refuse_targets(_document(text), edits, adopt, real)
 
 
 def clear_credentials(path, names, keys):
@@ -245,7 +180,7 @@ def clear_credentials(path, names, keys):
     cleared = []
 
     def transform(text, view, real, dry_run=False):
-        document = _document(text)
+        document = inidoc.document(text)
         edits, dropping = {}, set()
         cleared[:] = []
         for name in dict.fromkeys(names):
@@ -260,9 +195,33 @@ def clear_credentials(path, names, keys):
             return text
         return document.apply(edits, view, real, dropping=frozenset(dropping))
 
-    if os.path.exists(_resolve(path)):
+    if os.path.exists(atomic.resolve(path)):
         _edit(path, transform)
     return list(cleared)
+
+
+def check_credentials_targets(path, names, adopt=None, remove=None):
+    """Raise what :func:`store_credentials` would raise for ``names``, writing nothing.
+
+    Lets the command refuse a profile it must not write (or a file it must
+    not rewrite) before it asks anyone for a code.  It runs the write's own
+    checks, with the same ``adopt`` and ``remove``: the profile names
+    (``DEFAULT``, whose keys configparser copies into every profile; names
+    with a line break, a bracket, or spaces at either end, which other SDKs
+    read as another profile), the file (not a regular file, not UTF-8, not
+    parsable by botocore) and each section (credentials mfa-switch did not
+    write).  Only a failure of the write itself - the lock, the disk, the
+    file changing meanwhile - can still stop the write after this passed.
+    """
+    real = atomic.resolve(path)
+    edits = _credentials_edits(dict.fromkeys(names, _PLACEHOLDER_VALUES), remove)
+    data, _ = atomic.read_file(real)
+    atomic.check_lock_file(real)
+    if data is None:
+        return
+    text = inidoc.decode(data, real)
+    inidoc.botocore_view(text, real)  # UnparsableFileError, as on writing
+    _refuse_targets(inidoc.document(text), edits, adopt, real)
 
 
 def update_profile(path, kind, profile, values, remove=(), check=None):
@@ -297,9 +256,9 @@ def update_profile(path, kind, profile, values, remove=(), check=None):
     def transform(text, view, real, dry_run=False):
         sections = view[0]
         if check is not None and not dry_run:
-            check(_copy_view(sections))
+            check(inidoc.copy_view(sections))
         section = profile if kind is CREDENTIALS else _config_section(sections, profile)
-        return _document(text).apply({section: edit}, view, real)
+        return inidoc.document(text).apply({section: edit}, view, real)
 
     return _edit(path, transform)
 
@@ -350,8 +309,8 @@ def update_section(path, section_header, values, remove=(), check=None, *, subse
 
     def transform(text, view, real, dry_run=False):
         if check is not None and not dry_run:
-            check(_copy_view(view[0]))
-        return _document(text).apply(edits, view, real, subsections)
+            check(inidoc.copy_view(view[0]))
+        return inidoc.document(text).apply(edits, view, real, subsections)
 
     return _edit(path, transform, subsections)
 
@@ -375,12 +334,12 @@ def read_sections(path, *, subsections=True):
     alias loader would), and :class:`errors.CredentialsFileError` if the
     file cannot be read.
     """
-    real = _resolve(path)
-    data, _ = _read_file(real, skip_other=True)
+    real = atomic.resolve(path)
+    data, _ = atomic.read_file(real, skip_other=True)
     if data is None:
         return {}
-    view, _ = _botocore_view(_decode(data, real), real, subsections)
-    return _copy_view(view)
+    view, _ = inidoc.botocore_view(inidoc.decode(data, real), real, subsections)
+    return inidoc.copy_view(view)
 
 
 def profile_section(sections, kind, profile):
@@ -407,36 +366,6 @@ def profile_section(sections, kind, profile):
     return marked["profiles"].get(profile, {}).get("")
 
 
-def make_private_dirs(folder):
-    """Create ``folder`` and any missing parents, each 0700 whatever the umask.
-
-    Run as root inside another user's folder (``sudo`` keeping ``HOME``, a
-    container on a mounted ``~/.aws``), each new folder gets the owner of
-    the folder it is made in, so that user can still use it.
-    """
-    missing = []
-    while folder and not os.path.isdir(folder):
-        missing.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    for directory in reversed(missing):
-        try:
-            os.mkdir(directory, 0o700)
-        except FileExistsError:
-            continue  # another run made it first
-        except OSError as exc:
-            raise _file_error("create the folder", directory, exc) from None
-        os.chmod(directory, 0o700)  # whatever the umask says
-        _give_to_owner(directory, os.path.dirname(directory))
-
-
-# --------------------------------------------------------------------------
-# Validation of what callers ask us to write
-# --------------------------------------------------------------------------
-
-
 def _has_line_break(text):
     # str.splitlines knows every character some reader might treat as a line
     # break (\v, \f, \x1c, \u2028...); none belongs in a one-line value.
@@ -450,7 +379,7 @@ def _check_section_name(name):
         raise errors.UsageError(
             "{!r} cannot be used as a section name.".format(name)
         )
-    if name == _DEFAULT_SECTION:
+    if name == inidoc.DEFAULT_SECTION:
         # configparser copies [DEFAULT]'s keys into every section: writing
         # there would change every profile at once.
         raise errors.UsageError(
@@ -515,7 +444,7 @@ def _check_values(values):
 
 
 def _key_edits(values, remove):
-    """``(wanted, removing)`` for one section, as ``_Document.apply`` takes it."""
+    """``(wanted, removing)`` for one section, as the document's ``apply`` takes it."""
     wanted = _check_values(values)
     removing = set()
     for key in remove:
@@ -588,852 +517,6 @@ def _refuse_unmanaged(section, real):
         )
 
 
-# --------------------------------------------------------------------------
-# Parsing: botocore's view, and the line structure we edit
-# --------------------------------------------------------------------------
-
-
-def _decode(data, real):
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise errors.UnparsableFileError(
-            "{} cannot be parsed: it is not valid UTF-8 (byte {}). mfa-switch "
-            "never rewrites a file it cannot parse; re-save it as UTF-8 and "
-            "try again.".format(real, exc.start)
-        ) from None
-    if text.startswith("\ufeff"):
-        # botocore reads the mark as part of the first line and fails, so
-        # the file is already unusable; say why in plain words.
-        raise errors.UnparsableFileError(
-            "{} cannot be parsed: it starts with a byte-order mark, which "
-            "botocore cannot read. mfa-switch never rewrites a file it cannot "
-            "parse; re-save it as UTF-8 without BOM and try again.".format(real)
-        )
-    return text
-
-
-def _describe_parse_error(exc):
-    # configparser's own messages quote the offending line, which may well
-    # hold a secret; build a sentence from line numbers and names only.
-    if isinstance(exc, configparser.MissingSectionHeaderError):
-        return "line {} comes before any [section] header".format(exc.lineno)
-    if isinstance(exc, configparser.DuplicateSectionError):
-        return "the section [{}] appears twice (line {})".format(exc.section, exc.lineno)
-    if isinstance(exc, configparser.DuplicateOptionError):
-        return "a key appears twice in the section [{}] (line {})".format(
-            exc.section, exc.lineno
-        )
-    if isinstance(exc, configparser.ParsingError):
-        numbers = [str(lineno) for lineno, _ in exc.errors]
-        if len(numbers) == 1:
-            return "line {} is not a [section] header, a key = value line or a comment".format(
-                numbers[0]
-            )
-        shown = ", ".join(numbers[:5]) + (" ..." if len(numbers) > 5 else "")
-        return "lines {} are not [section] headers, key = value lines or comments".format(shown)
-    return "it is not a valid INI file"
-
-
-# The last text parsed, with what botocore reads in it and its line
-# structure.  A switch parses the same text twice: to refuse an unmanaged
-# section before asking for a code, and under the lock before writing; with
-# thousands of profiles one parse takes longer than the STS call.  Only an
-# identical text is answered from here, so a file changed in between is
-# parsed afresh.
-_last_view = None
-_last_document = None
-
-
-def _botocore_view(text, real, subsections=True):
-    """``({section: {key: value}}, defaults)`` as botocore reads ``text``.
-
-    Mirrors botocore.configloader.raw_config_parse: a default
-    RawConfigParser reading through universal newlines, then (unless
-    ``subsections`` is false) the check that indented sub-blocks are
-    ``key = value`` lines.  The result is shared with the next caller
-    that parses the same text: read it, or change a :func:`_copy_view`.
-    """
-    global _last_view
-    if _last_view is None or _last_view[:2] != (subsections, text):
-        _last_view = (subsections, text, _parse_view(text, real, subsections))
-    return _last_view[2]
-
-
-def _document(text):
-    """The :class:`_Document` of ``text`` (which it never changes)."""
-    global _last_document
-    if _last_document is None or _last_document[0] != text:
-        with _collector_paused():
-            _last_document = (text, _Document(text))
-    return _last_document[1]
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Parsing makes many small objects and no reference cycles, so Python's
-    cyclic garbage collector would only walk them, again and again: on a
-    5,000-profile file that is a good part of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _parse_view(text, real, subsections):
-    """What :func:`_botocore_view` returns, parsed afresh."""
-    with _collector_paused():
-        return _parse_view_of(text, real, subsections)
-
-
-def _parse_view_of(text, real, subsections):
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read_file(io.StringIO(text, newline=None), source=real)
-    except configparser.Error as exc:
-        raise errors.UnparsableFileError(
-            "{} cannot be parsed: {}. mfa-switch never rewrites a file it "
-            "cannot parse; fix it and try again.".format(real, _describe_parse_error(exc))
-        ) from None
-    view = {}
-    for section in parser.sections():
-        view[section] = {}
-        # items() reads a section's values in one go, where get() builds a
-        # lookup chain for every key: a good share of the parse on a file
-        # of thousands of profiles.
-        values = dict(parser.items(section))
-        for option in parser.options(section):
-            value = values[option]
-            if subsections and value.startswith("\n") and not _nested_ok(value):
-                raise errors.UnparsableFileError(
-                    "{} cannot be parsed: the indented lines under a key in the "
-                    "section [{}] are not all key = value lines. mfa-switch "
-                    "never rewrites a file it cannot parse; fix it and try "
-                    "again.".format(real, section)
-                )
-            view[section][option] = value
-    return view, dict(parser.defaults())
-
-
-def _nested_ok(value):
-    # botocore.configloader._parse_nested: every non-blank line needs an "=".
-    for line in value.splitlines():
-        line = line.strip()
-        if line and "=" not in line:
-            return False
-    return True
-
-
-def _copy_view(view):
-    return {section: dict(keys) for section, keys in view.items()}
-
-
-class _Option:
-    """One ``key = value`` line and its continuation lines."""
-
-    __slots__ = ("key", "start", "end", "continuations", "indent", "value_lines")
-
-    def __init__(self, key, start, indent, value):
-        self.key = key  # lower-cased, as configparser's optionxform does
-        self.start = start  # index of the key line
-        self.end = start + 1  # one past the last continuation line
-        self.continuations = []
-        self.indent = indent  # the key line's leading whitespace, verbatim
-        self.value_lines = [value]
-
-    @property
-    def value(self):
-        return "\n".join(self.value_lines).rstrip()
-
-
-class _Section:
-    __slots__ = ("name", "header", "end", "options")
-
-    def __init__(self, name, header):
-        self.name = name
-        self.header = header  # index of the [header] line
-        self.end = None  # index of the next header line, or len(lines)
-        self.options = []
-
-    def own_values(self):
-        return {option.key: option.value for option in self.options}
-
-
-class _Document:
-    """The file as lines, with where each section and key line is.
-
-    The classification below is configparser's ``_read`` step for step
-    (comments, blank lines inside values, continuation by indentation,
-    headers), so that the lines we edit are the ones configparser would
-    read as that key.  It assumes the text already parsed without error.
-    """
-
-    def __init__(self, text):
-        self.lines = []  # each line with its own line ending, verbatim
-        position = 0
-        for match in _EOL_RE.finditer(text):
-            self.lines.append(text[position:match.end()])
-            position = match.end()
-        if position < len(text):
-            self.lines.append(text[position:])
-        self.eol = _dominant_eol(text)
-        self.sections = []
-        self._by_name = {}
-        self._scan()
-
-    def _scan(self):
-        section = None
-        option = None
-        indent_level = 0
-        for index, line in enumerate(self.lines):
-            content = _strip_eol(line)
-            stripped = content.strip()
-            if not stripped or stripped.startswith(_COMMENT_PREFIXES):
-                # Blank lines belong to a running value (trailing ones are
-                # stripped at the end); comment lines are skipped.
-                if not stripped and option is not None:
-                    option.value_lines.append("")
-                continue
-            found = _NONSPACECRE.search(content)
-            indent = found.start() if found else 0
-            if option is not None and indent > indent_level:
-                option.value_lines.append(stripped)
-                option.continuations.append(index)
-                option.end = index + 1
-                continue
-            indent_level = indent
-            header = _SECTCRE.match(stripped)
-            if header:
-                if section is not None:
-                    section.end = index
-                section = _Section(header.group("header"), index)
-                self.sections.append(section)
-                # A repeated [DEFAULT] is legal; it is never a target.
-                self._by_name.setdefault(section.name, section)
-                option = None
-                continue
-            match = _OPTCRE.match(stripped)
-            if section is None or not match:  # pragma: no cover - parsed before
-                raise AssertionError("line {} does not parse".format(index + 1))
-            option = _Option(
-                match.group("option").rstrip().lower(),
-                index,
-                content[:indent],
-                match.group("value").strip(),
-            )
-            section.options.append(option)
-        if section is not None:
-            section.end = len(self.lines)
-
-    def section(self, name):
-        return self._by_name.get(name)
-
-    def apply(self, edits, view, real, subsections=True, dropping=frozenset()):
-        """Return the new text with ``edits`` applied, verified against botocore.
-
-        ``edits`` maps section name -> (``{lowered: (key, value)}``, keys to
-        remove).  Sections named in ``dropping`` lose their header too (the
-        edits must leave them without keys).  Lines outside the edited
-        sections are copied verbatim.
-        """
-        rewritten = {}
-        appended = []
-        for name, (wanted, removing) in edits.items():
-            section = self.section(name)
-            if section is not None:
-                lines = (self._drop(section) if name in dropping
-                         else self._rewrite(section, wanted, removing))
-                rewritten[section.header] = (section, lines)
-            elif wanted:
-                appended.append((name, wanted))
-
-        out = []
-        index = 0
-        while index < len(self.lines):
-            if index in rewritten:
-                section, new_lines = rewritten[index]
-                if section.name in dropping and not any(
-                        line.strip() for line in new_lines):
-                    # Only blank lines are left of the section: what came
-                    # before and what follows keep the one blank line
-                    # between them, and a last section takes with it the
-                    # blank line put before it when it was appended.
-                    new_lines = []
-                    if section.end == len(self.lines) and out and not out[-1].strip():
-                        out.pop()
-                out.extend(new_lines)
-                index = section.end
-            else:
-                out.append(self.lines[index])
-                index += 1
-
-        for name, wanted in appended:
-            if out and not _has_eol(out[-1]):
-                out[-1] += self.eol  # the old last line gets its line end
-            if out and out[-1].strip():
-                out.append(self.eol)  # one blank line between sections
-            out.append("[" + name + "]" + self.eol)
-            out.extend(_key_line("", key, value, self.eol) for key, value in wanted.values())
-
-        new_text = "".join(out)
-        _verify(view, new_text, edits, real, subsections, dropping)
-        return new_text
-
-    def _drop(self, section):
-        """The lines of ``section`` kept when it goes: its comments and blank lines."""
-        keyed = {section.header}
-        for option in section.options:
-            keyed.add(option.start)
-            keyed.update(option.continuations)
-        return [self.lines[index] for index in range(section.header, section.end)
-                if index not in keyed]
-
-    def _rewrite(self, section, wanted, removing):
-        """The new lines of ``section``: header to just before the next header."""
-        replaced = {}
-        dropped = set()
-        present = set()
-        survivors = []
-        for option in section.options:
-            if option.key in wanted:
-                present.add(option.key)
-                survivors.append(option)
-                key, value = wanted[option.key]
-                if option.value != value:
-                    # Keep the line's indentation: it decides, for the lines
-                    # that follow, what counts as a continuation.
-                    line = self.lines[option.start]
-                    eol = line[len(_strip_eol(line)):]
-                    replaced[option.start] = _key_line(option.indent, key, value, eol)
-                    dropped.update(option.continuations)
-            elif option.key in removing:
-                dropped.add(option.start)
-                dropped.update(option.continuations)
-            else:
-                survivors.append(option)
-
-        missing = [pair for lowered, pair in wanted.items() if lowered not in present]
-        insert_at = None
-        if missing:
-            if survivors:
-                # After the last key's block.  Key lines in a section never
-                # indent further than the one before (that would make them
-                # continuations), and the next header is no deeper than the
-                # last key, so the last key's indentation is safe both for
-                # our lines and for what follows them.
-                insert_at = survivors[-1].end
-                indent = survivors[-1].indent
-            else:
-                # Right after the header and the comments hugging it.  Only
-                # blank and comment lines follow up to the next header; our
-                # lines must not be shallower than it, or it would be read as
-                # a continuation of our last value.
-                insert_at = section.header + 1
-                while insert_at < section.end and self.lines[insert_at].strip().startswith(
-                    _COMMENT_PREFIXES
-                ):
-                    insert_at += 1
-                indent = ""
-                if section.end < len(self.lines):
-                    following = self.lines[section.end]
-                    indent = following[: _NONSPACECRE.search(following).start()]
-            block = [_key_line(indent, key, value, self.eol) for key, value in missing]
-
-        out = []
-        for index in range(section.header, section.end):
-            if index == insert_at:
-                _extend_lines(out, block, self.eol)
-            if index in dropped:
-                continue
-            out.append(replaced.get(index, self.lines[index]))
-        if insert_at == section.end:
-            _extend_lines(out, block, self.eol)
-        return out
-
-
-def _strip_eol(line):
-    return line.rstrip("\r\n")
-
-
-def _has_eol(line):
-    return line.endswith(("\n", "\r"))
-
-
-def _extend_lines(out, block, eol):
-    if out and not _has_eol(out[-1]):
-        out[-1] += eol  # only the file's last line can lack one
-    out.extend(block)
-
-
-def _key_line(indent, key, value, eol):
-    return indent + key + (" = " + value if value else " =") + eol
-
-
-def _dominant_eol(text):
-    crlf = text.count("\r\n")
-    lf = text.count("\n") - crlf
-    cr = text.count("\r") - crlf
-    if crlf > lf and crlf >= cr:
-        return "\r\n"
-    if cr > lf and cr > crlf:
-        return "\r"
-    return "\n"
-
-
-def _verify(old_view, new_text, edits, real, subsections, dropped=()):
-    """Refuse to write unless botocore reads exactly the intended change.
-
-    This is the safety net under the line-level editing: every section we
-    did not target must read exactly as before, in the same order, and the
-    targets must hold what was asked.
-    """
-    old_sections, defaults = old_view
-    expected = _copy_view(old_sections)
-    for name, (wanted, removing) in edits.items():
-        if name not in expected:
-            if not wanted:
-                continue
-            expected[name] = dict(defaults)
-        keys = expected[name]
-        for lowered in removing:
-            if lowered in defaults:
-                keys[lowered] = defaults[lowered]
-            else:
-                keys.pop(lowered, None)
-        for lowered, (_, value) in wanted.items():
-            keys[lowered] = value
-    for name in dropped:
-        expected.pop(name, None)
-    try:
-        new_sections, new_defaults = _parse_view(new_text, real, subsections)
-    except errors.UnparsableFileError:
-        new_sections, new_defaults = None, None
-    if (
-        new_defaults != defaults
-        or new_sections != expected
-        or list(new_sections) != list(expected)
-    ):
-        raise errors.CredentialsFileError(
-            "mfa-switch could not edit {} without changing other entries, so "
-            "it left the file untouched; please report this.".format(real)
-        )
-
-
-# --------------------------------------------------------------------------
-# Files: resolving, locking, reading, atomic replacement
-# --------------------------------------------------------------------------
-
-
-def _resolve(path):
-    # Dotfiles setups symlink ~/.aws/credentials: edit the real file (and
-    # keep the link) by working next to the link's final target.
-    return os.path.realpath(os.fsdecode(os.fspath(path)))
-
-
-def _file_error(action, path, exc):
-    reason = exc.strerror or str(exc)
-    return errors.CredentialsFileError("Cannot {} {}: {}.".format(action, path, reason))
-
-
-def _owner_of(path):
-    """``(uid, gid)`` of ``path``, or ``None`` where that cannot be told."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_uid, st.st_gid
-
-
-def _give_to_owner(target, folder, owner=None):
-    """As root, hand what we just created in ``folder`` to the folder's owner.
-
-    ``target`` is a path or a file descriptor.  Run as root in a user's
-    ``~/.aws`` (sudo keeping HOME, a container on a mounted folder), a new
-    file or lock left root's would lock that user out of their own files.
-    """
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return
-    owner = owner or _owner_of(folder)
-    if owner is None or owner[0] == 0:
-        return
-    with contextlib.suppress(OSError):
-        if isinstance(target, int):
-            os.fchown(target, *owner)
-        else:
-            os.chown(target, *owner, follow_symlinks=False)
-
-
-@contextlib.contextmanager
-def _locked(real):
-    """Hold an exclusive ``flock`` on :func:`lock_path` for the duration.
-
-    A separate file is locked because the data file's inode is replaced on
-    every write.  It is opened with ``O_NOFOLLOW``, so a symlink planted
-    there is refused, never followed (nor its target created).  It is
-    unlinked while still held, so none stays in the user's folder; a waiter
-    whose ``flock`` then succeeds on the unlinked file sees that the path
-    no longer leads to it and locks the next one.  A run as root hands a
-    new lock file to the owner of the file it guards, so that even one left
-    by a crash stays usable by that user.  The kernel drops a ``flock``
-    when its holder dies, so a leftover file never blocks anyone.
-
-    Hand-written, not the ``filelock`` package, which was tried and
-    measured (commit e2f4c6e, 2026-12-02, 2 shared cores): AWS CLI v2
-    imports this plugin from a folder that does not hold its dependencies
-    (the source tree of an editable install; see install.plugin_folder),
-    where ``import filelock`` fails, so every switch under v2 ended in "No
-    module named 'filelock'"; it also added 19 ms (median of 21) to every
-    ``aws`` process that writes - ``aws mfa-switch`` against a bare
-    ``aws sts assume-role`` went from 1.042x to 1.069x the instructions -
-    and a locked edit that changes nothing took 1.17 ms against the old
-    hand-written lock's 0.29 ms.  This lock, which also creates and removes
-    its file each time, takes 0.39 ms against filelock's 0.95 ms in the
-    same run (bench/lock.py --against e2f4c6e, medians of 3000 edits).
-    What filelock would have added is the few lines below: ``O_NOFOLLOW``,
-    the unlinked-file recheck, the timeout.
-    """
-    if _LOCK is None:
-        raise errors.CredentialsFileError(
-            "mfa-switch cannot lock files on this system yet, so it does not "
-            "write {}.".format(real)
-        )
-    path = lock_path(real)
-    deadline = time.monotonic() + LOCK_TIMEOUT
-    pause = 0.005
-    while True:
-        held = _try_lock(path, real)
-        if held is not None:
-            break
-        if time.monotonic() >= deadline:
-            raise errors.CredentialsFileError(
-                "Another program has held the lock {} for {:g} seconds (another "
-                "mfa-switch run?), so {} was not changed; try again when it has "
-                "finished.".format(path, LOCK_TIMEOUT, real)
-            )
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
-    fd, st = held
-    try:
-        yield
-    finally:
-        if _LOCK.unlink_while_held:
-            try:
-                _unlink_if_same(path, st)  # still held: nobody can lock it meanwhile
-            finally:
-                os.close(fd)  # releases the flock
-        else:
-            # Windows cannot remove a file that is open, so the lock is
-            # dropped first; the removal then fails harmlessly (and the file
-            # stays) if another writer has opened it meanwhile.
-            try:
-                _LOCK.release(fd)
-            finally:
-                os.close(fd)
-            _unlink_if_same(path, st)
-
-
-def _unlink_if_same(path, st):
-    with contextlib.suppress(OSError):
-        if os.path.samestat(os.lstat(path), st):
-            os.unlink(path)
-
-
-class _Flock:
-    """``flock`` (POSIX): dropped by the kernel when its holder dies."""
-
-    unlink_while_held = True
-
-    def __init__(self, fcntl):
-        self.fcntl = fcntl
-
-    def take(self, fd):
-        """Lock ``fd`` at once: ``True``, or ``False`` if someone else holds it."""
-        try:
-            self.fcntl.flock(fd, self.fcntl.LOCK_EX | self.fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                return False
-            raise
-        return True
-
-    def release(self, fd):
-        self.fcntl.flock(fd, self.fcntl.LOCK_UN)
-
-
-class _MsvcrtLock:
-    """``msvcrt.locking`` (Windows) on the first byte: also dropped when its holder dies."""
-
-    unlink_while_held = False
-
-    def __init__(self, msvcrt):
-        self.msvcrt = msvcrt
-
-    def take(self, fd):
-        """Lock ``fd`` at once: ``True``, or ``False`` if someone else holds it."""
-        os.lseek(fd, 0, os.SEEK_SET)
-        try:
-            self.msvcrt.locking(fd, self.msvcrt.LK_NBLCK, 1)
-        except OSError as exc:
-            # EACCES, or EDEADLOCK ("resource deadlock"), when it is held.
-            if exc.errno in (errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK),
-                             errno.EDEADLK):
-                return False
-            raise
-        return True
-
-    def release(self, fd):
-        os.lseek(fd, 0, os.SEEK_SET)
-        with contextlib.suppress(OSError):
-            self.msvcrt.locking(fd, self.msvcrt.LK_UNLCK, 1)
-
-
-def lock_method(platform=None):
-    """How files are locked on ``platform`` (``sys.platform``): ``flock``, ``msvcrt``, or ``None``.
-
-    The module is imported here, not at the top, because each exists on
-    one family of systems only.  ``None`` (neither importable) makes every
-    write stop with a sentence rather than write unlocked.
-    """
-    platform = sys.platform if platform is None else platform
-    try:
-        if platform == "win32":
-            import msvcrt
-
-            return _MsvcrtLock(msvcrt)
-        import fcntl
-
-        return _Flock(fcntl)
-    except ImportError:
-        return None
-
-
-_LOCK = lock_method()
-
-
-def _try_lock(path, real):
-    """``(fd, stat)`` holding the lock on the file at ``path``, or ``None`` if busy."""
-    flags = os.O_RDWR | os.O_CREAT | _OPEN_FLAGS | _NOFOLLOW
-    while True:
-        try:
-            fd = os.open(path, flags, 0o600)
-        except OSError as exc:
-            raise _lock_error(path, real, exc) from None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise errors.CredentialsFileError(
-                    "Cannot lock {}: {} is not a regular file; remove it and try "
-                    "again.".format(real, path))
-            try:
-                taken = _LOCK.take(fd)
-            except OSError as exc:
-                raise _file_error("lock", real, exc) from None
-            if not taken:
-                os.close(fd)
-                return None
-            try:
-                current = os.lstat(path)
-            except FileNotFoundError:
-                current = None
-            if current is not None and stat.S_ISLNK(current.st_mode):
-                # Only where O_NOFOLLOW is missing could the open follow it.
-                raise _lock_error(path, real, PermissionError(13, "Permission denied"))
-            if current is None or not os.path.samestat(current, st):
-                os.close(fd)  # its holder unlinked it: lock the next one
-                continue
-            if (hasattr(os, "fchmod") and st.st_uid == os.geteuid()
-                    and stat.S_IMODE(st.st_mode) != 0o600):
-                with contextlib.suppress(OSError):
-                    os.fchmod(fd, 0o600)  # whatever the umask left
-            _give_to_owner(fd, os.path.dirname(real), _owner_of(real))
-            return fd, st
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-            raise
-
-
-def _check_lock_file(real):
-    """Refuse now a lock file the write could not use (taking it waits, or worse)."""
-    path = lock_path(real)
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return  # none there: the usual case, since writers remove theirs
-    if stat.S_ISLNK(st.st_mode) or not os.access(path, os.R_OK | os.W_OK):
-        raise _lock_error(path, real, PermissionError(13, "Permission denied"))
-
-
-def _lock_error(path, real, exc):
-    """The sentence for a lock file that cannot be opened."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        st = None
-    if st is not None and stat.S_ISLNK(st.st_mode):
-        return errors.CredentialsFileError(
-            "Cannot lock {}: {} is a symbolic link, which mfa-switch never "
-            "follows for a lock file; remove it and try again.".format(real, path)
-        )
-    if (st is not None and isinstance(exc, PermissionError)
-            and hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
-        return errors.CredentialsFileError(
-            "Cannot lock {}: the lock file {} belongs to another user (left by "
-            "a run as root?) and cannot be opened; remove it and try "
-            "again.".format(real, path)
-        )
-    return _file_error("lock", real, exc)
-
-
-def _signature(st):
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
-
-
-def _not_regular(real, mode):
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    return errors.CredentialsFileError(
-        "Cannot write {}: it is {}, not a regular file (botocore skips it "
-        "unread); put a regular file in its place, or point the AWS CLI at "
-        "another file.".format(real, kind)
-    )
-
-
-def _read_file(real, *, skip_other=False):
-    """``(bytes, stat)`` of the file, or ``(None, None)`` if it does not exist.
-
-    Something other than a regular file in its place (a FIFO, a device, a
-    folder) is never opened for reading: it reads as missing with
-    ``skip_other``, as botocore reads it, and is an error otherwise, since
-    the caller means to replace it.
-    """
-    try:
-        mode = os.stat(real).st_mode
-        if stat.S_ISREG(mode):
-            # O_NONBLOCK: a FIFO swapped in since the stat must not hang us.
-            fd = os.open(real, os.O_RDONLY | _OPEN_FLAGS)
-            with open(fd, "rb") as handle:
-                st = os.fstat(fd)
-                if stat.S_ISREG(st.st_mode):
-                    return handle.read(), st
-                mode = st.st_mode
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        raise _file_error("read", real, exc) from None
-    if skip_other:
-        return None, None
-    raise _not_regular(real, mode)
-
-
-def _refuse_other(real):
-    try:
-        mode = os.stat(real).st_mode
-    except OSError:
-        return  # missing, or the locked read says why
-    if not stat.S_ISREG(mode):
-        raise _not_regular(real, mode)
-
-
-def _current_signature(real):
-    try:
-        return _signature(os.stat(real))
-    except FileNotFoundError:
-        return None
-
-
-def _sweep_stale_temps(folder, prefix):
-    # Temp files are only ever created under the lock, which we now hold:
-    # any left over belong to a writer that was killed mid-write.
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        if name.startswith(prefix) and name.endswith(_TEMP_SUFFIX):
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(folder, name))
-
-
-def _fsync_folder(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems cannot fsync a folder; the rename stands
-    finally:
-        os.close(fd)
-
-
-def _replace_atomically(real, data, old_stat):
-    """Write ``data`` over ``real`` via a fsynced temp file and a rename.
-
-    Returns False (writing nothing) if the file changed since it was read,
-    so that the caller re-reads and does not lose that change.
-
-    Kept by hand rather than taken from a library: it must keep the old
-    file's owner and owner-only mode, sweep temp files a killed writer left,
-    and refuse to rename over a file that changed since it was read, which
-    the atomic-write packages do not do together.
-    """
-    folder = os.path.dirname(real)
-    prefix = _temp_prefix(real)
-    _sweep_stale_temps(folder, prefix)
-    try:
-        fd, temp = tempfile.mkstemp(prefix=prefix, suffix=_TEMP_SUFFIX, dir=folder)
-    except OSError as exc:
-        raise _file_error("write a temporary file in", folder, exc) from None
-    try:
-        try:
-            with open(fd, "wb", closefd=True) as handle:
-                handle.write(data)
-                handle.flush()
-                if old_stat is None:
-                    mode = 0o600
-                    _give_to_owner(handle.fileno(), folder)
-                else:
-                    # Keep the owner's bits; credentials are nobody else's.
-                    mode = stat.S_IMODE(old_stat.st_mode) & 0o700
-                    if (hasattr(os, "geteuid") and (old_stat.st_uid, old_stat.st_gid)
-                            != (os.geteuid(), os.getegid())):
-                        # e.g. root in a container writing a mounted ~/.aws:
-                        # the file must stay its owner's.
-                        with contextlib.suppress(OSError):
-                            os.fchown(handle.fileno(), old_stat.st_uid, old_stat.st_gid)
-                if hasattr(os, "fchmod"):  # Windows has modes only for read-only
-                    os.fchmod(handle.fileno(), mode)
-                # Last, so that content, mode and owner are all on disk
-                # before the rename makes them the real file.
-                os.fsync(handle.fileno())
-            old_signature = None if old_stat is None else _signature(old_stat)
-            if _current_signature(real) != old_signature:
-                return False
-            os.replace(temp, real)
-        except OSError as exc:
-            raise _file_error("write", real, exc) from None
-        temp = None
-    finally:
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-    _fsync_folder(folder)
-    return True
-
-
 def _edit(path, transform, subsections=True):
     """Run ``transform(text, view, real) -> new text`` under the lock and write.
 
@@ -1444,7 +527,7 @@ def _edit(path, transform, subsections=True):
     Returns True if the file was rewritten, False if the new text is the
     same as the old one (the file is then not touched).
     """
-    real = _resolve(path)
+    real = atomic.resolve(path)
     folder = os.path.dirname(real)
     if not os.path.isdir(folder):
         # Learn whether there is anything to write (and let validation fail)
@@ -1453,16 +536,16 @@ def _edit(path, transform, subsections=True):
             return False
         make_private_dirs(folder)
     else:
-        _refuse_other(real)  # before taking a lock next to a FIFO, say
-    with _locked(real):
+        atomic.refuse_other(real)  # before taking a lock next to a FIFO, say
+    with atomic.locked(real):
         for _ in range(_MAX_ATTEMPTS):
-            data, old_stat = _read_file(real)
-            text = "" if data is None else _decode(data, real)
-            view = _botocore_view(text, real, subsections)
+            data, old_stat = atomic.read_file(real)
+            text = "" if data is None else inidoc.decode(data, real)
+            view = inidoc.botocore_view(text, real, subsections)
             new_text = transform(text, view, real)
             if new_text == text:
                 return False
-            if _replace_atomically(real, new_text.encode("utf-8"), old_stat):
+            if atomic.replace_atomically(real, new_text.encode("utf-8"), old_stat):
                 return True
     raise errors.CredentialsFileError(
         "{} kept changing while mfa-switch was writing it (another program "

@@ -17,10 +17,11 @@ Two other layouts are read as recipes too: aws-mfa's (a
 and ``assume_role``) and the AWS CLI's own role profiles (``role_arn``,
 ``source_profile``, ``mfa_serial``), see :func:`native_recipe`.
 """
+from __future__ import annotations
+
 import dataclasses
 import re
 import shlex
-from typing import Optional
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
@@ -84,15 +85,15 @@ class Recipe:
     profile: str
     target_profile: str
     source_profile: str
-    serial_number: Optional[str]
-    role_arn: Optional[str] = None
-    duration_seconds: Optional[int] = None
-    role_session_name: Optional[str] = None
-    external_id: Optional[str] = None
+    serial_number: str | None
+    role_arn: str | None = None
+    duration_seconds: int | None = None
+    role_session_name: str | None = None
+    external_id: str | None = None
     #: The ``mfa_process`` command line, when the code comes from a command.
-    code_process: Optional[str] = None
+    code_process: str | None = None
     #: ``mfa_prompt``: who asks a person for the code (``None``: auto).
-    prompt: Optional[str] = None
+    prompt: str | None = None
     #: Where the recipe was read: ``mfa`` (``mfa_*`` keys), ``aws-mfa``
     #: (``[<profile>-long-term]``) or ``native`` (``role_arn`` profiles).
     layout: str = "mfa"

@@ -3,9 +3,11 @@
 Nothing below this stage sees argparse's namespace or the CLI's session:
 the stages that follow get plain, frozen values.
 """
+from __future__ import annotations
+
 import dataclasses
 import os
-from typing import Mapping, Optional, Tuple
+from collections.abc import Mapping
 
 from awscli_mfa_plugin.errors import UsageError
 
@@ -24,13 +26,13 @@ RECIPE_ATTRIBUTES = ("role_arn", "source_profile", "serial_number",
 class Overrides:
     """Values given as flags for one run; ``None`` means "not given"."""
 
-    role_arn: Optional[str] = None
-    source_profile: Optional[str] = None
-    serial_number: Optional[str] = None
-    duration_seconds: Optional[str] = None
-    role_session_name: Optional[str] = None
-    external_id: Optional[str] = None
-    target_profile: Optional[str] = None
+    role_arn: str | None = None
+    source_profile: str | None = None
+    serial_number: str | None = None
+    duration_seconds: str | None = None
+    role_session_name: str | None = None
+    external_id: str | None = None
+    target_profile: str | None = None
 
     def any_recipe_value(self):
         """True when flags alone describe what to switch to."""
@@ -43,18 +45,18 @@ class Request:
     """What one run of ``aws mfa-switch`` was asked to do."""
 
     #: Profiles named on the command line (positional), in order, once each.
-    names: Tuple[str, ...]
+    names: tuple[str, ...]
     #: The profile the CLI selected: ``--profile``, ``AWS_PROFILE``, else
     #: ``default``; switched when no name is given.
     selected_profile: str
     #: ``--all``: every profile whose recipe assumes a role.
     every: bool = False
     overrides: Overrides = Overrides()
-    token_code: Optional[str] = None
+    token_code: str | None = None
     force: bool = False
-    min_remaining: Optional[str] = None
+    min_remaining: str | None = None
     #: ``--export SHELL``: the shell, else ``None``.
-    export: Optional[str] = None
+    export: str | None = None
     credential_process: bool = False
     list: bool = False
     save_serial: bool = False
@@ -66,21 +68,21 @@ class Request:
     #: ``--clear``: remove what mfa-switch stored for the profiles.
     clear: bool = False
     #: ``--region`` or ``AWS_REGION``/``AWS_DEFAULT_REGION``, not the config.
-    region: Optional[str] = None
-    endpoint_url: Optional[str] = None
-    verify_ssl: Optional[object] = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    verify_ssl: object | None = None
     config_path: str = ""
     credentials_path: str = ""
     #: The folder of the AWS CLI's assume-role cache (native profiles).
     cache_dir: str = ""
     #: The login name, the last resort for a session name.
-    user_name: Optional[str] = None
+    user_name: str | None = None
     #: The CLI's global ``--profile`` as typed (``None`` when absent).
-    profile_flag: Optional[str] = None
+    profile_flag: str | None = None
     #: The environment variables of the run (federation endpoint override).
     environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: ``--prompt``: who asks for a code (see ``codes/asker.py``), else ``None``.
-    prompt: Optional[str] = None
+    prompt: str | None = None
     #: The private folder where runs take turns and spent codes are kept.
     state_dir: str = ""
 

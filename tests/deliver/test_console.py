@@ -196,7 +196,8 @@ def test_unset_removes_what_export_set(aws, shell):
     assert "unset" in unset.stdout or "set -e" in unset.stdout
     names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
              "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION")
-    show = "; ".join(f"echo {n}=${n}" for n in names)
+    # Quoted: fish drops an unquoted word whose variable is unset.
+    show = "; ".join(f'echo {n}="${n}"' for n in names)
     script = f"{export.stdout}\n{show}\n{unset.stdout}\n{show}\n"
     out = subprocess.run([shell, "-c", script], capture_output=True,
                          text=True, check=True).stdout.splitlines()

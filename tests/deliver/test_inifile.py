@@ -5,6 +5,7 @@ Every test works in its own temporary folder; none touches the real ~/.aws.
 
 import configparser
 import contextlib
+import io
 import os
 import random
 import re
@@ -24,7 +25,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from awscli_mfa_plugin import errors
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin import atomic
+from awscli_mfa_plugin.deliver import inidoc, inifile
 from tests import asuser
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -459,12 +461,77 @@ class TestLosslessDetails:
         path = tmp_path / "credentials"
         path.write_bytes(b"[dev]\nregion = eu-west-1\n\n[prod]\nregion = us-east-1\n")
         monkeypatch.setattr(
-            inifile, "_key_line", lambda indent, key, value, eol: "    " + key + " = " + value + eol
+            inidoc, "_key_line", lambda indent, key, value, eol: "    " + key + " = " + value + eol
         )
         with pytest.raises(errors.CredentialsFileError, match="without changing other entries"):
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[dev]\nregion = eu-west-1\n\n[prod]\nregion = us-east-1\n"
         assert sorted(os.listdir(tmp_path)) == ["credentials"]
+
+    def test_safety_net_refuses_an_edit_that_swallows_the_next_header(self, tmp_path, monkeypatch):
+        """The check reads only the changed section, so it must also see the
+        header after it still read as a header: here ``  [prod]`` is one only
+        because ``[dev]`` has no keys, and unindented new lines would turn it
+        into a continuation of their last value, losing [prod]."""
+        before = b"[dev]\n  [prod]\nregion = us-east-1\n"
+        path = tmp_path / "credentials"
+        path.write_bytes(before)
+        monkeypatch.setattr(
+            inidoc, "_key_line", lambda indent, key, value, eol: key + " = " + value + eol
+        )
+        with pytest.raises(errors.CredentialsFileError, match="without changing other entries"):
+            inifile.store_credentials(path, {"dev": new_credentials()})
+        assert path.read_bytes() == before
+        monkeypatch.undo()  # the editor's own indentation keeps [prod]
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        assert botocore_reads(path)["prod"] == {"region": "us-east-1"}
+
+    def test_the_check_after_an_edit_reads_only_the_changed_section(self, tmp_path, monkeypatch):
+        """Proving the edit reads what can differ - the target section and the
+        header after it - not the whole file again: with thousands of profiles
+        a second parse of the file cost more than the STS call."""
+        path = tmp_path / "credentials"
+        profiles = "".join("[team-%04d]\nregion = eu-west-1\n\n" % i for i in range(2000))
+        path.write_text(profiles + "[dev]\nregion = eu-west-1\n\n" + profiles.replace("team", "ops"))
+        size = path.stat().st_size
+        inifile.read_sections(path)  # the pipeline's read: the write shares it
+        parsed = []
+        original = configparser.RawConfigParser.read_file
+
+        def counting(parser, handle, *args, **kwargs):
+            text = handle.read()
+            parsed.append(len(text))
+            return original(parser, io.StringIO(text), *args, **kwargs)
+
+        monkeypatch.setattr(configparser.RawConfigParser, "read_file", counting)
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        monkeypatch.undo()
+        assert parsed and max(parsed) < 1000 < size, (parsed, size)
+        after = botocore_reads(path)
+        assert after["dev"]["aws_session_token"] == "token-new"
+        assert len(after) == 4001
+
+    @pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
+    def test_an_indented_header_is_found_only_where_configparser_reads_one(self, tmp_path, eol):
+        """The edit scans only the stretch around a section; an indented
+        ``[dev]`` is a header after a bare header line and a continuation
+        after a key line, and the editor must tell them apart as configparser
+        does (a lone ``\\r`` file is scanned whole)."""
+        filler = "".join("[team-%03d]%sregion = x%s" % (i, eol, eol) for i in range(300))
+        as_header = filler + "[a]" + eol + "  [dev]" + eol + "region = y" + eol + filler.replace("team", "ops")
+        path = tmp_path / "credentials"
+        path.write_bytes(as_header.encode())
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        view = botocore_reads(path)
+        assert view["dev"]["region"] == "y" and view["dev"]["aws_session_token"] == "token-new"
+        assert view["a"] == {} and len(view) == 602
+        as_value = filler + "[a]" + eol + "k = v" + eol + "  [dev]" + eol + filler.replace("team", "ops")
+        path.write_bytes(as_value.encode())
+        inifile.store_credentials(path, {"dev": new_credentials()})
+        view = botocore_reads(path)
+        assert view["a"]["k"] == "v\n[dev]"
+        assert view["dev"]["aws_session_token"] == "token-new" and len(view) == 602
+        assert path.read_bytes().startswith(as_value.encode())
 
     def test_caller_cannot_forge_the_marker_value(self, tmp_path):
         """The marker always reads mfa-switch, whatever the caller passes."""
@@ -1295,7 +1362,8 @@ class TestFilesystem:
 
 _WRITER = r"""
 import os, sys, time
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin import atomic
+from awscli_mfa_plugin.deliver import inidoc, inifile
 path, name, go, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 while not os.path.exists(go):
     time.sleep(0.001)
@@ -1367,7 +1435,7 @@ class TestConcurrency:
         )
         try:
             assert holder.stdout.readline() == b"locked\n"
-            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.3)
+            monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.3)
             started = time.monotonic()
             with pytest.raises(errors.CredentialsFileError) as caught:
                 inifile.store_credentials(path, {"dev": new_credentials()})
@@ -1380,7 +1448,7 @@ class TestConcurrency:
             holder.stdout.close()
         # The holder died holding the lock: its lock file no longer blocks,
         # and the next writer removes it.
-        monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 5)
+        monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 5)
         started = time.monotonic()
         inifile.store_credentials(path, {"dev": new_credentials("after")})
         assert time.monotonic() - started < 1
@@ -1410,7 +1478,7 @@ class TestConcurrency:
         """Where neither flock nor msvcrt exists, writing stops with a CredentialsFileError."""
         path = tmp_path / "credentials"
         path.write_bytes(b"[default]\n")
-        monkeypatch.setattr(inifile, "_LOCK", None)
+        monkeypatch.setattr(atomic, "_LOCK", None)
         with pytest.raises(errors.CredentialsFileError, match="cannot lock"):
             inifile.store_credentials(path, {"dev": new_credentials()})
         assert path.read_bytes() == b"[default]\n"
@@ -1419,7 +1487,7 @@ class TestConcurrency:
         """A lock file left behind (nobody holding it) is reused, then removed."""
         path = tmp_path / "credentials"
         Path(inifile.lock_path(str(path))).write_bytes(b"")
-        monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.5)
+        monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.5)
         inifile.store_credentials(path, {"dev": new_credentials()})
         assert botocore_reads(path)["dev"]["managed_by"] == "mfa-switch"
         assert sorted(os.listdir(tmp_path)) == ["credentials"]
@@ -1434,7 +1502,7 @@ class TestConcurrency:
         fd = os.open(old, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.5)
+            monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.5)
             inifile.store_credentials(path, {"dev": new_credentials()})
         finally:
             os.close(fd)
@@ -1583,7 +1651,7 @@ class TestLockFile:
             return original(fd, operation)
 
         monkeypatch.setattr(fcntl, "flock", flock)
-        with inifile._locked(real):
+        with atomic.locked(real):
             assert len(locked) == 2
             assert os.path.samestat(os.lstat(path), os.fstat(locked[-1]))
         assert not os.path.lexists(path)
@@ -1633,8 +1701,8 @@ class TestLockFile:
         path.write_bytes(b"[default]\nregion = x\n")
         asuser.give(home)
         holder = run_python(
-            "import sys, time\nfrom awscli_mfa_plugin.deliver import inifile\n"
-            "with inifile._locked(sys.argv[1]):\n"
+            "import sys, time\nfrom awscli_mfa_plugin import atomic\n"
+            "with atomic.locked(sys.argv[1]):\n"
             "    print('locked', flush=True)\n    time.sleep(60)\n",
             path, stdout=subprocess.PIPE)
         try:
@@ -1669,7 +1737,8 @@ class TestLockFile:
 
 _SLOW_DISK = r"""
 import builtins, sys, time
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin import atomic
+from awscli_mfa_plugin.deliver import inidoc, inifile
 
 _real_open = builtins.open
 
@@ -1780,15 +1849,15 @@ class TestLockOnEachPlatform:
     def test_posix_systems_use_flock(self, platform):
         import fcntl
 
-        method = inifile.lock_method(platform)
-        assert isinstance(method, inifile._Flock)
+        method = atomic.lock_method(platform)
+        assert isinstance(method, atomic._Flock)
         assert method.fcntl is fcntl and method.unlink_while_held
 
     def test_windows_uses_msvcrt_locking_on_the_first_byte(self, tmp_path, monkeypatch):
         fake = FakeMsvcrt()
         monkeypatch.setitem(sys.modules, "msvcrt", fake)
-        method = inifile.lock_method("win32")
-        assert isinstance(method, inifile._MsvcrtLock)
+        method = atomic.lock_method("win32")
+        assert isinstance(method, atomic._MsvcrtLock)
         assert not method.unlink_while_held  # Windows cannot remove an open file
         first = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
         second = os.open(tmp_path / "lock", os.O_RDWR)
@@ -1809,7 +1878,7 @@ class TestLockOnEachPlatform:
 
         monkeypatch.setitem(sys.modules, "msvcrt",
                             FakeMsvcrt(fail=OSError(errno.ENOLCK, "No locks available")))
-        method = inifile.lock_method("win32")
+        method = atomic.lock_method("win32")
         fd = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT)
         try:
             with pytest.raises(OSError, match="No locks"):
@@ -1819,9 +1888,9 @@ class TestLockOnEachPlatform:
 
     def test_no_lock_module_means_no_method(self, monkeypatch):
         monkeypatch.setitem(sys.modules, "msvcrt", None)  # import fails
-        assert inifile.lock_method("win32") is None
+        assert atomic.lock_method("win32") is None
         monkeypatch.setitem(sys.modules, "fcntl", None)
-        assert inifile.lock_method("linux") is None
+        assert atomic.lock_method("linux") is None
 
     @pytest.fixture
     def windows(self, monkeypatch):
@@ -1829,9 +1898,9 @@ class TestLockOnEachPlatform:
         O_NOFOLLOW, O_CLOEXEC, O_NONBLOCK, fchmod, geteuid."""
         fake = FakeMsvcrt()
         monkeypatch.setitem(sys.modules, "msvcrt", fake)
-        monkeypatch.setattr(inifile, "_LOCK", inifile.lock_method("win32"))
-        monkeypatch.setattr(inifile, "_OPEN_FLAGS", 0)
-        monkeypatch.setattr(inifile, "_NOFOLLOW", 0)
+        monkeypatch.setattr(atomic, "_LOCK", atomic.lock_method("win32"))
+        monkeypatch.setattr(atomic, "_OPEN_FLAGS", 0)
+        monkeypatch.setattr(atomic, "_NOFOLLOW", 0)
         for name in ("O_NOFOLLOW", "O_CLOEXEC", "O_NONBLOCK", "fchmod", "geteuid"):
             monkeypatch.delattr(os, name)
         return fake
@@ -1851,8 +1920,8 @@ class TestLockOnEachPlatform:
         path.write_bytes(b"[default]\n")
         holder = os.open(inifile.lock_path(str(path)), os.O_RDWR | os.O_CREAT)
         try:
-            assert inifile._LOCK.take(holder)
-            monkeypatch.setattr(inifile, "LOCK_TIMEOUT", 0.3)
+            assert atomic._LOCK.take(holder)
+            monkeypatch.setattr(atomic, "LOCK_TIMEOUT", 0.3)
             with pytest.raises(errors.CredentialsFileError, match="has held the lock"):
                 inifile.store_credentials(path, {"dev": new_credentials()})
         finally:
@@ -1863,5 +1932,5 @@ class TestLockOnEachPlatform:
         real = str(tmp_path / "credentials")
         os.symlink(tmp_path / "elsewhere", inifile.lock_path(real))
         with pytest.raises(errors.CredentialsFileError, match="symbolic link"):
-            with inifile._locked(real):
+            with atomic.locked(real):
                 pass

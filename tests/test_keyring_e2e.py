@@ -325,3 +325,120 @@ def test_the_plugin_imports_keyring_only_for_a_profile_that_uses_it(
                      "123456", "--force", env=env)
     assert result.returncode == 253
     assert "the 'keyring' package cannot be imported here" in result.stderr
+
+
+@pytest.mark.parametrize("flags", [(), ("--export",), ("--credential-process",)],
+                         ids=["file", "export", "credential-process"])
+def test_every_way_of_switching_signs_with_the_keyring_keys(
+        flags, offline_aws, fake_sts, secret_service):
+    aws = offline_aws
+    env = aws.env(**secret_service.env)
+    assert aws.run("mfa-switch", "--move-keys-to-keyring",
+                   env=env).returncode == 0
+    switched(fake_sts)
+
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code",
+                     "123456", *flags, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert fake_sts.signers == [KEY_ID]
+    assert SECRET not in result.stdout + result.stderr
+    assert files_holding(aws.home, SECRET) == []
+
+
+def test_another_pair_in_the_keyring_is_not_overwritten(
+        offline_aws, secret_service):
+    aws = offline_aws
+    other = ('{"aws_access_key_id": "AKIAOTHERKEYEXAMPLE1", '
+             '"aws_secret_access_key": "otherSecretExample00000000000000000000"}')
+    secret_service.put("default", other)
+    before = (aws.config.read_bytes(), aws.credentials.read_bytes())
+
+    result = aws.run("mfa-switch", "--move-keys-to-keyring",
+                     env=aws.env(**secret_service.env))
+
+    assert result.returncode == 253
+    assert result.stderr.startswith(
+        "The OS keyring already holds another key pair for profile "
+        "'default'; move it out first with 'aws mfa-switch --profile default "
+        "--move-keys-to-file'")
+    assert (aws.config.read_bytes(), aws.credentials.read_bytes()) == before
+    assert secret_service.entry("default") == other
+
+
+def test_keys_are_not_moved_back_over_credentials(offline_aws, secret_service):
+    aws = offline_aws
+    env = aws.env(**secret_service.env)
+    assert aws.run("mfa-switch", "--move-keys-to-keyring",
+                   env=env).returncode == 0
+    aws.credentials.write_text(
+        "[default]\naws_access_key_id = AKIATYPEDAGAINEXAMPL\n"
+        "aws_secret_access_key = typedAgainSecret000000000000000000000000\n")
+    before = (aws.config.read_bytes(), aws.credentials.read_bytes())
+
+    result = aws.run("mfa-switch", "--move-keys-to-file", env=env)
+
+    assert result.returncode == 253
+    assert result.stderr.endswith(
+        "holds credentials already, which the keys would overwrite; remove "
+        "them first.\n")
+    assert (aws.config.read_bytes(), aws.credentials.read_bytes()) == before
+    assert SECRET in secret_service.entry("default")
+
+
+def test_add_keys_refuses_a_profile_with_keys_in_the_file(
+        offline_aws, secret_service):
+    aws = offline_aws
+    before = (aws.config.read_bytes(), aws.credentials.read_bytes())
+    result = aws.run("mfa-switch", "--add-keys",
+                     env=aws.env(**secret_service.env))
+    assert result.returncode == 253
+    assert result.stderr.endswith(
+        "holds credentials already, which the keys would overwrite; move "
+        "them with --move-keys-to-keyring or remove them first.\n")
+    assert (aws.config.read_bytes(), aws.credentials.read_bytes()) == before
+
+
+def test_add_keys_without_a_terminal_is_one_sentence(
+        offline_aws, secret_service):
+    aws = offline_aws
+    aws.credentials.write_text("")
+    # A new session: no controlling terminal, as under cron or in CI.
+    result = subprocess.run(
+        ["aws", "mfa-switch", "--add-keys"], capture_output=True, text=True,
+        env=aws.env(**secret_service.env), start_new_session=True,
+        timeout=120)
+    assert result.returncode == 252
+    assert result.stderr == ("--add-keys asks for the keys at a terminal, and "
+                             "there is none; run it in one.\n")
+    assert "mfa_keys" not in aws.config.read_text()
+
+
+@pytest.mark.parametrize("access, secret, sentence", [
+    ("ASIATEMPORARYEXAMPLE", None,
+     "That is not a long-term access key ID (AKIA followed by letters and "
+     "digits); nothing was stored."),
+    ("AKIANEWKEYEXAMPLE123", "short",
+     "That is not a secret access key (16 or more characters, no spaces); "
+     "nothing was stored."),
+], ids=["temporary-key-id", "short-secret"])
+def test_add_keys_refuses_what_is_not_a_key_pair(
+        access, secret, sentence, offline_aws, secret_service):
+    aws = offline_aws
+    aws.credentials.write_text("")
+    config_before = aws.config.read_bytes()
+    child = pexpect.spawn(
+        "aws", ["mfa-switch", "--add-keys"],
+        env=aws.env(**secret_service.env), encoding="utf-8", timeout=60)
+    child.expect("AWS Access Key ID: ")
+    child.sendline(access)
+    if secret is not None:
+        child.expect(r"\(hidden\): ")
+        child.sendline(secret)
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 252
+    assert sentence in child.before
+    assert secret_service.entry("default") is None
+    assert aws.config.read_bytes() == config_before

@@ -70,7 +70,7 @@ def to_keyring(profile, profiles, store, paths, say):
             f"{profile} --move-keys-to-file' (or remove the keys from "
             f"{credentials}).")
     store.put(profile, pair)
-    if store.get(profile) != pair:
+    if store.find(profile) != pair:
         raise KeyringError(
             f"The OS keyring gave back other keys than were stored for "
             f"profile {profile!r}; nothing was removed from {credentials}.")
@@ -162,10 +162,10 @@ def add(profile, store, env, paths, say):
     pair = KeyPair(access, secret)
     earlier = store.find(profile)
     store.put(profile, pair)
-    if store.get(profile) != pair:
+    if store.find(profile) != pair:
         raise KeyringError(
             f"The OS keyring gave back other keys than were stored for "
-            f"profile {profile!r}.")
+            f"profile {profile!r}; nothing was recorded in {config}.")
     try:
         inifile.update_profile(config, inifile.CONFIG, profile,
                                {KEYS_KEY: KEYRING})

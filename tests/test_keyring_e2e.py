@@ -209,14 +209,14 @@ def test_list_says_where_the_source_keys_live(offline_aws, secret_service):
                    env=env).returncode == 0
     after = aws.run("mfa-switch", "--list", env=env)
 
-    def keys_column(listing):
-        lines = listing.stdout.splitlines()
-        column = lines[0].split().index("KEYS")
-        return {line.split()[0]: line.split()[column] for line in lines[1:]
-                if not line.startswith("session")}
+    def dev_row(listing):
+        assert listing.returncode == 0, listing.stderr
+        (row,) = [line for line in listing.stdout.splitlines()
+                  if line.startswith("dev ")]
+        return row
 
-    assert keys_column(before) == {"dev": "file"}
-    assert keys_column(after) == {"dev": "keyring"}
+    assert " default " in dev_row(before) and "keyring" not in before.stdout
+    assert " default (keyring) " in dev_row(after)
 
 
 def test_a_missing_entry_is_one_sentence_and_nothing_is_asked(

@@ -90,15 +90,14 @@ def test_the_controlling_terminal_is_none_in_a_session_without_one():
 
 def test_table_columns_line_up():
     text = render_table([
-        Row("dev", "arn:aws:iam::2:role/R", "default", "1h00m", "keyring"),
-        Row("session-long-name", "session token", "base", "never switched",
-            "file"),
+        Row("dev", "arn:aws:iam::2:role/R", "default", "1h00m"),
+        Row("session-long-name", "session token", "base", "never switched"),
     ])
     lines = text.splitlines()
     assert lines == [
-        "PROFILE            ROLE                   SOURCE   KEYS     LEFT",
-        "dev                arn:aws:iam::2:role/R  default  keyring  1h00m",
-        "session-long-name  session token          base     file     never switched",
+        "PROFILE            ROLE                   SOURCE   LEFT",
+        "dev                arn:aws:iam::2:role/R  default  1h00m",
+        "session-long-name  session token          base     never switched",
     ]
 
 

@@ -311,7 +311,7 @@ class TestList:
         result = aws.run("mfa-switch", "--list")
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
-        assert lines[0].split() == ["PROFILE", "ROLE", "SOURCE", "KEYS", "LEFT"]
+        assert lines[0].split() == ["PROFILE", "ROLE", "SOURCE", "LEFT"]
         return {line.split()[0]: line for line in lines[1:]}, result
 
     def test_lists_recipes_and_native_profiles_with_their_time_left(self, aws):

@@ -85,6 +85,7 @@ class KeyringStore:
     def __init__(self, environ, backend=None):
         self._environ = environ
         self._backend = backend
+        self._checked = False
 
     def get(self, profile):
         """The pair stored for ``profile``; :class:`KeyringError` when none."""
@@ -151,7 +152,10 @@ class KeyringStore:
                     f"'keyring' package cannot be imported here ({error}); "
                     "install it for the Python that runs the AWS CLI.") from None
             self._backend = keyring.get_keyring()
-        _check_usable(self._backend, self._environ)
+        if not self._checked:
+            # Once per run: a backend's priority may ask D-Bus each time.
+            _check_usable(self._backend, self._environ)
+            self._checked = True
         return self._backend
 
     def _call(self, action, profile, method, *args, passing=()):

@@ -11,11 +11,12 @@ command switches by:
 * aws-mfa's layout (``[<profile>-long-term]`` with ``aws_mfa_device`` or
   ``assume_role``): listed as ``<profile>``, where the switch writes.
 
-The KEYS column says where the source profile's long-term keys live:
-``keyring`` (the config records ``mfa_keys = keyring``), ``file`` (static
-keys in the credentials or config file), ``-`` (botocore finds the
-credentials some other way: SSO, ``credential_process``, a role).  Only the
-files are read: listing never opens the keyring.
+A source profile whose long-term keys live in the OS keyring (its config
+records ``mfa_keys = keyring``) is shown as ``default (keyring)``; without
+the note, botocore finds its credentials as usual (the credentials file,
+SSO, ``credential_process``).  A note rather than a column of its own keeps
+the table as narrow, and as scripts split it, as before.  Only the files
+are read: listing never opens the keyring.
 """
 import dataclasses
 
@@ -37,8 +38,9 @@ NEVER = "never switched"
 #: A native profile's cache entry exists but cannot be read; the next
 #: switch replaces it.
 UNREADABLE = "unreadable cache entry"
-HEADERS = ("PROFILE", "ROLE", "SOURCE", "KEYS", "LEFT")
-KEYRING, FILE, ELSEWHERE = "keyring", "file", "-"
+HEADERS = ("PROFILE", "ROLE", "SOURCE", "LEFT")
+#: Follows a source profile whose keys live in the OS keyring.
+IN_KEYRING = " (keyring)"
 
 
 def write_listing(env, profiles, credentials_path, cache_dir):
@@ -73,9 +75,6 @@ class Row:
     role: str
     source: str
     left: str
-    #: Where the source's keys live: :data:`KEYRING`, :data:`FILE` or
-    #: :data:`ELSEWHERE`.
-    keys: str = ELSEWHERE
 
 
 def switchable_rows(profiles, stored, native_expiration, now):
@@ -91,8 +90,8 @@ def switchable_rows(profiles, stored, native_expiration, now):
     ...     {"default": {"mfa_serial": "arn:aws:iam::1:mfa/a"},
     ...      "dev": {"mfa_role_arn": "arn:aws:iam::2:role/R"}},
     ...     {}, lambda config: None, None)
-    >>> [(r.profile, r.role, r.source, r.keys, r.left) for r in rows]
-    [('dev', 'arn:aws:iam::2:role/R', 'default', '-', 'never switched')]
+    >>> [(r.profile, r.role, r.source, r.left) for r in rows]
+    [('dev', 'arn:aws:iam::2:role/R', 'default', 'never switched')]
     """
     rows = []
     layout = aws_mfa_profiles(profiles)
@@ -136,25 +135,11 @@ def switchable_rows(profiles, stored, native_expiration, now):
             ))
         else:
             continue
-        rows[-1] = dataclasses.replace(
-            rows[-1], keys=keys_of(profiles.get(rows[-1].source)))
+        if in_keyring(profiles.get(rows[-1].source)):
+            rows[-1] = dataclasses.replace(
+                rows[-1], source=rows[-1].source + IN_KEYRING)
         listed.add(rows[-1].profile)
     return rows
-
-
-def keys_of(config):
-    """Where a source profile with ``config`` keeps its long-term keys.
-
-    >>> keys_of({"mfa_keys": "keyring"}), keys_of({"aws_access_key_id": "A"})
-    ('keyring', 'file')
-    >>> keys_of({"sso_session": "corp"}), keys_of(None)
-    ('-', '-')
-    """
-    if in_keyring(config):
-        return KEYRING
-    if (config or {}).get("aws_access_key_id"):
-        return FILE
-    return ELSEWHERE
 
 
 def has_recipe(name, config):
@@ -195,8 +180,7 @@ def _left(expiration, now):
 def render_table(rows):
     """The rows as aligned, plain-text columns under a header line."""
     table = [HEADERS] + [
-        (row.profile, row.role, row.source, row.keys, row.left)
-        for row in rows
+        (row.profile, row.role, row.source, row.left) for row in rows
     ]
     widths = [max(len(line[column]) for line in table)
               for column in range(len(HEADERS))]

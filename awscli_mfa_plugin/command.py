@@ -17,6 +17,7 @@ from awscli_mfa_plugin.deliver import console
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
+from awscli_mfa_plugin.keys.store import KeyringStore
 from awscli_mfa_plugin.redaction import (
     redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments
@@ -58,15 +59,19 @@ class MfaSwitchCommand(BasicCommand):
 
     def _tools(self, request):
         profiles = self._session.full_config.get("profiles", {})
+        # Nothing of the keyring is imported until a profile uses it.
+        keys = KeyringStore(self._env.environ)
         return pipeline.Tools(
             env=self._env,
             profiles=profiles,
-            client_creator=client_creator(self._session, request, profiles),
+            client_creator=client_creator(self._session, request, profiles,
+                                          keys.get),
             codes=CodeSource.for_request(request, self._env, self._prompter,
                                          TerminalPrompter),
             prompter=self._prompter,
             http_send=console.botocore_send(request.verify_ssl),
             open_browser=_open_browser,
+            keys=keys,
         )
 
     def _fail(self, error):

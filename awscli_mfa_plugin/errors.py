@@ -76,6 +76,10 @@ class ShadowedProfileError(CredentialsFileError):
     """The target profile has ``role_arn`` in the config, which would win."""
 
 
+class KeyringError(ConfigError):
+    """The OS keyring cannot be used: no safe backend, locked, refused, empty."""
+
+
 class ServiceError(MfaSwitchError):
     """STS or IAM refused the request."""
 

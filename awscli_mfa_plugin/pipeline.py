@@ -22,6 +22,7 @@ from awscli_mfa_plugin.deliver.sinks import (
 from awscli_mfa_plugin.stored import StoredCredentials
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import ExitCode
+from awscli_mfa_plugin.keys import move as keys_move
 from awscli_mfa_plugin.plan import aws_mfa, planner
 from awscli_mfa_plugin.plan.recipe import resolve_recipe
 from awscli_mfa_plugin.report import listing, sentences
@@ -47,6 +48,8 @@ class Tools:
     http_send: Callable = None
     #: ``open_browser(url) -> bool``: opens a web browser.
     open_browser: Callable = None
+    #: A :class:`~awscli_mfa_plugin.keys.store.KeyringStore` (keys modes).
+    keys: Any = None
 
 
 def run(request, tools):
@@ -55,6 +58,10 @@ def run(request, tools):
         listing.write_listing(tools.env, tools.profiles,
                               request.credentials_path, request.cache_dir)
         return ExitCode.OK
+    if request.keys_action:
+        # Keys change home: a flow of its own, no code and no STS.
+        return keys_move.run(request, tools.profiles, tools.keys, tools.env,
+                             _Say(tools.env))
     if request.prints_credentials or request.console_url:
         # Refuse now what can be seen without writing (closed, reader gone).
         output.check(tools.env.stdout, _printing_flag(request))

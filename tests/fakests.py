@@ -1,7 +1,8 @@
 """A tiny STS on 127.0.0.1 for the answers moto's server cannot give.
 
 It answers every request with the next (HTTP status, XML body) of a script,
-repeating the last one, and records the form fields of each request. The
+repeating the last one, and records the form fields of each request and
+the access key ID that signed it (``signers``). The
 bodies have STS's real shapes: ``ErrorResponse`` for refusals (codes and
 messages as STS sends them) and ``AssumeRoleResponse``,
 ``GetSessionTokenResponse`` and ``GetCallerIdentityResponse`` for successes,
@@ -9,6 +10,7 @@ which tests may craft (odd secrets, a missing element, any expiration).
 """
 import datetime
 import http.server
+import re
 import socket
 import threading
 import urllib.parse
@@ -164,6 +166,8 @@ class FakeSts:
 
     def __init__(self):
         self.requests = []
+        #: The access key ID that signed each request (``None``: unsigned).
+        self.signers = []
         self._script = [error_response(*INVALID_CODE)]
         self._lock = threading.Lock()
         fake = self
@@ -172,7 +176,11 @@ class FakeSts:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 form = urllib.parse.parse_qs(self.rfile.read(length).decode())
-                status, body = fake._next({k: v[0] for k, v in form.items()})
+                # SigV4: "Credential=<access key id>/<date>/<region>/sts/..."
+                signer = re.search(r"Credential=([^/,\s]+)/",
+                                   self.headers.get("Authorization", ""))
+                status, body = fake._next({k: v[0] for k, v in form.items()},
+                                          signer and signer.group(1))
                 data = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/xml")
@@ -202,9 +210,10 @@ class FakeSts:
         """The ``Action`` of each request received so far."""
         return [form.get("Action") for form in self.requests]
 
-    def _next(self, form):
+    def _next(self, form, signer=None):
         with self._lock:
             self.requests.append(form)
+            self.signers.append(signer)
             if len(self._script) > 1:
                 return self._script.pop(0)
             return self._script[0]

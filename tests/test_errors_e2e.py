@@ -42,6 +42,14 @@ class Case:
         return self.id
 
 
+# A recipe whose source profile keeps its keys in the OS keyring.
+KEYRING_SOURCE = ("\n[profile kr]\nmfa_role_arn = " + ROLE + "\nmfa_source_profile = vault\n"
+                  "mfa_serial = " + SERIAL + "\n\n[profile vault]\nmfa_keys = keyring\n")
+ANY_BACKEND = (("MFA_SWITCH_KEYRING_ANY_BACKEND", "1"),)
+REFUSING = (("PYTHON_KEYRING_BACKEND", "tests.keyringbackends.Refusing"),
+            ("PYTHONPATH", str(Path(__file__).parent.parent)))
+
+
 def dev(*args):
     return ("mfa-switch", "--profile", "dev", *args)
 
@@ -333,6 +341,58 @@ CASES = [
     Case("profile-beside-all", ("mfa-switch", "--all", "--profile", "dev", "--token-code", "123456"),
          "--all switches every profile with a role recipe, so --profile dev has no "
          "place beside it", USAGE),
+    # Long-term keys in the OS keyring: the keyring package's own fail and
+    # null backends, and a backend that refuses (tests/keyringbackends.py);
+    # a real Secret Service is in tests/test_keyring_e2e.py.
+    Case("keyring-fail-backend",
+         ("mfa-switch", "--profile", "default", "--move-keys-to-keyring"),
+         "No usable OS keyring: the keyring package offers only "
+         "keyring.backends.fail.Keyring, which does not keep secrets safely",
+         CONFIG, env=(("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring"),)),
+    Case("keyring-null-backend-switch", ("mfa-switch", "--profile", "kr", "--token-code", "123456"),
+         "No usable OS keyring: the keyring package offers only "
+         "keyring.backends.null.Keyring", CONFIG, config=KEYRING_SOURCE,
+         env=(("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring"),)),
+    Case("keyring-missing-entry", ("mfa-switch", "--profile", "kr", "--token-code", "123456"),
+         "The OS keyring holds no keys for profile 'vault', although the AWS "
+         "config file says mfa_keys = keyring: add them with 'aws mfa-switch "
+         "--profile vault --add-keys'.", CONFIG, config=KEYRING_SOURCE,
+         env=ANY_BACKEND + (("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring"),)),
+    Case("keyring-refused", ("mfa-switch", "--profile", "kr", "--token-code", "123456"),
+         "The OS keyring (tests.keyringbackends.Refusing) refused to read the "
+         "keys of profile 'vault': access to the keyring was denied.", CONFIG,
+         config=KEYRING_SOURCE, env=REFUSING),
+    Case("keyring-refused-storing",
+         ("mfa-switch", "--profile", "default", "--move-keys-to-keyring"),
+         "The OS keyring (tests.keyringbackends.Refusing) refused to read the "
+         "keys of profile 'default'", CONFIG, env=REFUSING),
+    Case("keyring-not-kept",
+         ("mfa-switch", "--profile", "default", "--move-keys-to-keyring"),
+         "The OS keyring gave back other keys than were stored for profile "
+         "'default'; nothing was removed from", CONFIG,
+         env=ANY_BACKEND + (("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring"),)),
+    Case("keys-nothing-to-move", ("mfa-switch", "--profile", "dev", "--move-keys-to-keyring"),
+         "The profile 'dev' has no access key pair in", CONFIG),
+    Case("keys-temporary", ("mfa-switch", "--profile", "tmp", "--move-keys-to-keyring"),
+         "The section [tmp] in", CONFIG, credentials=(
+             "[tmp]\naws_access_key_id = ASIAEXAMPLETEMPORARY\n"
+             "aws_secret_access_key = temporarySecretExample0000000000000000\n"
+             "aws_session_token = temporaryTokenExample\n")),
+    Case("keys-not-in-keyring", ("mfa-switch", "--profile", "dev", "--move-keys-to-file"),
+         "The AWS config file does not say that profile 'dev' keeps its keys "
+         "in the OS keyring (mfa_keys = keyring), so there is nothing to move.",
+         CONFIG),
+    Case("keys-two-modes",
+         ("mfa-switch", "--move-keys-to-keyring", "--move-keys-to-file"),
+         "--move-keys-to-keyring and --move-keys-to-file cannot be used "
+         "together; pick one.", USAGE),
+    Case("keys-several", ("mfa-switch", "dev", "session", "--add-keys"),
+         "--add-keys moves the keys of one profile; name it with --profile.",
+         USAGE),
+    Case("keys-with-switch-flags",
+         ("mfa-switch", "--move-keys-to-keyring", "--token-code", "123456"),
+         "--move-keys-to-keyring only moves keys; flags of a switch such as "
+         "--role-arn or --token-code have no place beside it.", USAGE),
 ]
 
 

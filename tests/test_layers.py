@@ -38,11 +38,20 @@ def imports_of(path):
     return [name for name in found if name]
 
 
+#: Below the stages though in a folder of their own: where long-term keys
+#: are kept (imported by the STS stage and the listing).
+BASE_MODULES = {("keys", "store")}
+
+
 def place(parts):
     """The stage (index) of a module, or ``None`` for the base."""
+    if tuple(parts[:2]) in BASE_MODULES:
+        return None
     head = parts[0]
     if head in STAGES:
         return STAGES.index(head)
+    if head == "keys":  # keys/move.py: a flow beside the pipeline
+        return len(STAGES)
     if head in BASE or head == "__version__" or head == "COMMAND_NAME":
         return None
     return len(STAGES)  # the top

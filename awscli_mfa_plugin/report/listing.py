@@ -10,6 +10,13 @@ command switches by:
   key botocore computes from the role's settings;
 * aws-mfa's layout (``[<profile>-long-term]`` with ``aws_mfa_device`` or
   ``assume_role``): listed as ``<profile>``, where the switch writes.
+
+A source profile whose long-term keys live in the OS keyring (its config
+records ``mfa_keys = keyring``) is shown as ``default (keyring)``; without
+the note, botocore finds its credentials as usual (the credentials file,
+SSO, ``credential_process``).  A note rather than a column of its own keeps
+the table as narrow, and as scripts split it, as before.  Only the files
+are read: listing never opens the keyring.
 """
 import dataclasses
 
@@ -23,6 +30,7 @@ from awscli_mfa_plugin.plan.recipe import (
     is_native_role,
 )
 from awscli_mfa_plugin.report.sentences import describe_left
+from awscli_mfa_plugin.keys.store import in_keyring
 from awscli_mfa_plugin.stored import read_all_stored
 
 SESSION_TOKEN = "session token"
@@ -31,6 +39,8 @@ NEVER = "never switched"
 #: switch replaces it.
 UNREADABLE = "unreadable cache entry"
 HEADERS = ("PROFILE", "ROLE", "SOURCE", "LEFT")
+#: Follows a source profile whose keys live in the OS keyring.
+IN_KEYRING = " (keyring)"
 
 
 def write_listing(env, profiles, credentials_path, cache_dir):
@@ -125,6 +135,9 @@ def switchable_rows(profiles, stored, native_expiration, now):
             ))
         else:
             continue
+        if in_keyring(profiles.get(rows[-1].source)):
+            rows[-1] = dataclasses.replace(
+                rows[-1], source=rows[-1].source + IN_KEYRING)
         listed.add(rows[-1].profile)
     return rows
 

@@ -119,6 +119,10 @@ AWS config file; a code is asked for on the terminal when needed)::
 **To switch two profiles with one code**::
 
     aws mfa-switch dev prod
+
+**To keep the long-term keys of profile default in the OS keyring**::
+
+    aws mfa-switch --profile default --move-keys-to-keyring
 """
 
 
@@ -230,6 +234,18 @@ ARG_TABLE = [
      "help_text": "<p>With <code>--export</code>: print the lines that "
                   "remove the variables <code>--export</code> sets, instead "
                   "of switching.</p>"},
+    {"name": "move-keys-to-keyring", "action": "store_true",
+     "help_text": "<p>Move the profile's long-term access keys from the "
+                  "credentials file into the OS keyring (Keychain, Credential "
+                  "Manager, Secret Service); switches that use the profile "
+                  "as their source then sign with them from there.</p>"},
+    {"name": "move-keys-to-file", "action": "store_true",
+     "help_text": "<p>Move the profile's keys from the OS keyring back into "
+                  "the credentials file.</p>"},
+    {"name": "add-keys", "action": "store_true",
+     "help_text": "<p>Ask at the terminal (the secret hidden) for a new "
+                  "access key pair and store it in the OS keyring for the "
+                  "profile, replacing the one there.</p>"},
     {"name": "save-serial", "action": "store_true",
      "help_text": "<p>When the MFA device was looked up in IAM, save it "
                   "in the profile without asking.</p>"},

@@ -85,6 +85,10 @@ class Request:
     prompt: str | None = None
     #: The private folder where runs take turns and spent codes are kept.
     state_dir: str = ""
+    #: ``--move-keys-to-keyring``, ``--move-keys-to-file`` or ``--add-keys``:
+    #: the profile's long-term keys change home instead of a switch
+    #: (``"to-keyring"``, ``"to-file"``, ``"add"``), else ``None``.
+    keys_action: str | None = None
 
     @property
     def several(self):
@@ -148,6 +152,7 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
         environ=environ,
         prompt=getattr(parsed_args, "prompt", None),
         state_dir=state_folder(cache_dir),
+        keys_action=_keys_action(parsed_args),
     )
     check(request)
     return request
@@ -163,6 +168,7 @@ def check(request):
     awscli_mfa_plugin.errors.UsageError: --export and --credential-process print one profile's credentials; name a single profile with --profile.
     """
     chosen = [flag for flag, on in (
+        (KEYS_FLAGS.get(request.keys_action), bool(request.keys_action)),
         ("--list", request.list),
         ("--export", request.export is not None),
         ("--credential-process", request.credential_process),
@@ -174,6 +180,8 @@ def check(request):
         raise UsageError(
             f"{chosen[0]} and {chosen[1]} cannot be used together; pick one.")
     check_profile_flag(request.names, request.every, request.profile_flag)
+    if request.keys_action:
+        _check_keys(request, chosen[0])
     if request.unset and request.export is None:
         raise UsageError(
             "--unset goes with --export: 'aws mfa-switch --export --unset' "
@@ -199,6 +207,34 @@ def state_folder(cache_dir):
     '/home/a/.aws/cli/mfa-switch'
     """
     return os.path.join(os.path.dirname(cache_dir.rstrip(os.sep)), "mfa-switch")
+
+
+#: Each keys mode and its flag (the argument table's names).
+KEYS_FLAGS = {"to-keyring": "--move-keys-to-keyring",
+              "to-file": "--move-keys-to-file",
+              "add": "--add-keys"}
+
+
+def _keys_action(parsed_args):
+    """The keys mode asked for; several at once are refused by :func:`check`."""
+    on = [action for action, flag in KEYS_FLAGS.items()
+          if getattr(parsed_args, flag[2:].replace("-", "_"), False)]
+    if len(on) > 1:
+        raise UsageError(
+            f"{KEYS_FLAGS[on[0]]} and {KEYS_FLAGS[on[1]]} cannot be used "
+            "together; pick one.")
+    return on[0] if on else None
+
+
+def _check_keys(request, flag):
+    """A keys mode acts on one profile's keys and switches nothing."""
+    if request.several:
+        raise UsageError(
+            f"{flag} moves the keys of one profile; name it with --profile.")
+    if request.overrides != Overrides() or request.token_code or request.force:
+        raise UsageError(
+            f"{flag} only moves keys; flags of a switch such as --role-arn or "
+            "--token-code have no place beside it.")
 
 
 def _login_name():

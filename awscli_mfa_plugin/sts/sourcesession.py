@@ -8,6 +8,10 @@ credentials files (a credentials file with thousands of profiles takes
 longer to parse than the STS call takes) and the data loader that caches
 service models and endpoint data.
 
+A source profile whose keys live in the OS keyring (``mfa_keys =
+keyring``, see :mod:`awscli_mfa_plugin.keys.store`) gets them from there,
+handed to the session in memory only: nothing is written to disk.
+
 Its clients give up on a silent endpoint within a minute (see
 :func:`client_config`), and hand an unreadable timestamp over as the text
 it was, for :mod:`awscli_mfa_plugin.sts` to refuse in a sentence.
@@ -16,6 +20,8 @@ from botocore.config import Config
 from botocore.endpoint import DEFAULT_TIMEOUT
 from botocore.exceptions import ProfileNotFound
 from botocore.utils import parse_timestamp
+
+from awscli_mfa_plugin.keys.store import KeyringStore, in_keyring
 
 #: Seconds to wait for a connection, and then for each read of the answer,
 #: unless the user chose with --cli-connect-timeout / --cli-read-timeout.
@@ -51,20 +57,28 @@ def for_profile(cli_session, profile):
     return session
 
 
-def client_creator(cli_session, request, profiles):
+def client_creator(cli_session, request, profiles, keyring_keys=None):
     """``recipe -> create(service, **kwargs)`` for the run's STS and IAM calls.
 
     ``create`` signs with the recipe's source profile and is bound to the
     run's region, endpoint and TLS settings.  The source's credentials are
     resolved when the creator is made, so a missing or broken source fails
-    before anyone types a code.
+    before anyone types a code.  ``keyring_keys(profile) -> KeyPair`` reads
+    the keys of a source profile that keeps them in the OS keyring.
     """
     from awscli_mfa_plugin.sts.calls import source_credentials
+
+    keyring_keys = keyring_keys or KeyringStore(request.environ).get
 
     def for_recipe(recipe):
         # Its client config is the CLI's (--cli-read-timeout and the like)
         # with mfa-switch's limits, see client_config.
         source = for_profile(cli_session, recipe.source_profile)
+        if in_keyring(profiles.get(recipe.source_profile)):
+            # In place of botocore's chain, which would find no keys in the
+            # files; source_credentials remembers the secret for redaction.
+            pair = keyring_keys(recipe.source_profile)
+            source.set_credentials(pair.access_key_id, pair.secret_access_key)
         source_credentials(source, recipe)  # before the prompt, not after
         # The selected profile's region as botocore would pick it, then the
         # source's; STS's global endpoint lives in us-east-1.

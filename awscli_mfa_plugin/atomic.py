@@ -76,7 +76,7 @@ def make_private_dirs(folder):
         except OSError as exc:
             raise _file_error("create the folder", directory, exc) from None
         os.chmod(directory, 0o700)  # whatever the umask says
-        _give_to_owner(directory, os.path.dirname(directory))
+        give_to_owner(directory, os.path.dirname(directory))
 
 
 def resolve(path):
@@ -99,7 +99,7 @@ def _owner_of(path):
     return st.st_uid, st.st_gid
 
 
-def _give_to_owner(target, folder, owner=None):
+def give_to_owner(target, folder, owner=None):
     """As root, hand what we just created in ``folder`` to the folder's owner.
 
     ``target`` is a path or a file descriptor.  Run as root in a user's
@@ -300,7 +300,7 @@ def _try_lock(path, real):
                     and stat.S_IMODE(st.st_mode) != 0o600):
                 with contextlib.suppress(OSError):
                     os.fchmod(fd, 0o600)  # whatever the umask left
-            _give_to_owner(fd, os.path.dirname(real), _owner_of(real))
+            give_to_owner(fd, os.path.dirname(real), _owner_of(real))
             return fd, st
         except BaseException:
             with contextlib.suppress(OSError):
@@ -456,7 +456,7 @@ def replace_atomically(real, data, old_stat):
                 handle.flush()
                 if old_stat is None:
                     mode = 0o600
-                    _give_to_owner(handle.fileno(), folder)
+                    give_to_owner(handle.fileno(), folder)
                 else:
                     # Keep the owner's bits; credentials are nobody else's.
                     mode = stat.S_IMODE(old_stat.st_mode) & 0o700

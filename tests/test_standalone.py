@@ -129,8 +129,10 @@ class TestFullPath:
     """What the fast path cannot answer runs ``aws mfa-switch`` itself."""
 
     def test_nothing_stored_loads_the_cli(self, aws):
+        # With a code at hand (no terminal here to ask for one).
         _, out, heavy = modules_after_main(
-            aws, "--profile", "dev", "--credential-process")
+            aws, "--profile", "dev", "--credential-process",
+            "--token-code", aws.code())
         assert "awscli" in heavy
 
     def test_nothing_stored_switches_and_prints_the_json(self, aws):
@@ -145,7 +147,7 @@ class TestFullPath:
         switch(aws)
         _, _, heavy = modules_after_main(
             aws, "--profile", "dev", "--credential-process",
-            "--min-remaining", "7200")
+            "--min-remaining", "7200", "--token-code", aws.code())
         assert "awscli" in heavy
 
     def test_an_option_it_does_not_know_loads_the_cli(self, aws):

@@ -75,7 +75,10 @@ def private_folder(path):
         raise _folder_error(path, "it is a symbolic link")
     if not stat.S_ISDIR(info.st_mode):
         raise _folder_error(path, "it is not a folder")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+    # Root (sudo keeping HOME) works in the user's folder, which it made
+    # the user's own; anyone else must own it.
+    if hasattr(os, "getuid") and info.st_uid != os.getuid() \
+            and os.geteuid() != 0:
         raise _folder_error(path, "it belongs to another user")
     if stat.S_IMODE(info.st_mode) & 0o077:
         try:
@@ -112,6 +115,7 @@ def write_private(path, text):
     try:
         with open(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            atomic.give_to_owner(handle.fileno(), folder)  # a run as root
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -189,6 +193,7 @@ def _create_lock_file(path):
                 "does not follow; remove it and try again.") from None
         raise ConfigError(
             f"Cannot lock {path}: {error.strerror or error}.") from None
+    atomic.give_to_owner(fd, os.path.dirname(path))  # a run as root
     os.close(fd)
 
 

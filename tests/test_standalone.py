@@ -126,10 +126,22 @@ class TestFastPath:
         assert (status, heavy) == (0, [])
 
 
+def with_code_process(aws):
+    """Give ``dev`` a code source that needs no person.
+
+    These runs have neither terminal nor desktop: without one, a run that
+    needs a code fails at once, before loading the CLI (test_dialog.py).
+    """
+    aws.config.write_text(aws.config.read_text().replace(
+        "[profile dev]\n", f"[profile dev]\nmfa_process = {sys.executable} -c "
+        "\"print('123456')\"\n"))
+
+
 class TestFullPath:
     """What the fast path cannot answer runs ``aws mfa-switch`` itself."""
 
     def test_nothing_stored_loads_the_cli(self, aws):
+        with_code_process(aws)
         _, out, heavy = modules_after_main(
             aws, "--profile", "dev", "--credential-process")
         assert "awscli" in heavy
@@ -144,6 +156,7 @@ class TestFullPath:
 
     def test_too_little_time_left_loads_the_cli(self, aws):
         switch(aws)
+        with_code_process(aws)
         _, _, heavy = modules_after_main(
             aws, "--profile", "dev", "--credential-process",
             "--min-remaining", "7200")

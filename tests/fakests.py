@@ -319,9 +319,10 @@ class OneTimeSts(FakeSts):
         with self._lock:
             return [form for form in self.requests if "TokenCode" in form]
 
-    def _next(self, form):
+    def _next(self, form, signer=None):
         with self._lock:
             self.requests.append(form)
+            self.signers.append(signer)
             code = form.get("TokenCode")
             if code is not None:
                 if code in self.accepted:

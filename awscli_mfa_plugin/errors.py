@@ -27,6 +27,9 @@ class MfaSwitchError(Exception):
     """Base class; ``str(error)`` is the one sentence shown to the user."""
 
     exit_code = ExitCode.FAILURE
+    #: False when the request provably never reached STS (no connection),
+    #: so a one-time code sent with it is not spent.
+    code_may_be_spent = True
 
     def __init__(self, message):
         super().__init__(message)
@@ -96,6 +99,12 @@ class BadAnswerError(MfaSwitchError):
 
 class NetworkError(MfaSwitchError):
     """The endpoint could not be reached or did not answer in time."""
+
+
+class UnreachableError(NetworkError):
+    """No connection to the endpoint was made: nothing reached STS."""
+
+    code_may_be_spent = False
 
 
 class OutputError(MfaSwitchError):

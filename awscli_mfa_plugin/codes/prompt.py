@@ -253,9 +253,11 @@ def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
                 if origin is not None:
                     raise
                 refused_here = False
-            except MfaSwitchError:
-                # STS may have taken the code before the run failed.
-                _remember(spent, device, code)
+            except MfaSwitchError as error:
+                # STS may have taken the code before the run failed - unless
+                # no connection was ever made.
+                if error.code_may_be_spent:
+                    _remember(spent, device, code)
                 raise
             else:
                 _remember(spent, device, code)

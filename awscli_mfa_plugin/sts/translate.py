@@ -34,6 +34,7 @@ from awscli_mfa_plugin.errors import (
     NetworkError,
     ProfileNotFoundError,
     ServiceError,
+    UnreachableError,
     UsageError,
 )
 
@@ -198,7 +199,7 @@ def _profile_flag(recipe):
 
 def _network(error, source):
     url = error.kwargs.get("endpoint_url") or "its endpoint"
-    return NetworkError(
+    return UnreachableError(
         f"Could not reach STS at {url}; check your network, VPN or "
         "proxy (and --endpoint-url) and try again."
     )
@@ -206,7 +207,7 @@ def _network(error, source):
 
 def _connect_timeout(error, source):
     url = error.kwargs.get("endpoint_url") or "its endpoint"
-    return NetworkError(
+    return UnreachableError(
         f"Connecting to STS at {url} timed out; check your network, VPN or "
         "proxy and try again (--cli-connect-timeout sets the limit)."
     )

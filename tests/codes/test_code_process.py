@@ -164,3 +164,22 @@ class TestBackgroundChildren:
         assert time.monotonic() - started < 20
         assert "now uses" in result.stderr
         assert fake_sts.requests[0]["TokenCode"] == "918273"
+
+
+def test_a_code_that_never_reached_sts_is_not_spent(aws):
+    """Connection refused: the code went nowhere, so the same code may be
+    sent again once the network is back (it is not 'already used')."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    code = aws.code()
+    for _ in range(2):
+        result = aws.run("mfa-switch", "--profile", "dev", "--token-code", code,
+                         "--endpoint-url", closed)
+        assert result.returncode == 255, result.stderr
+        assert "Could not reach STS" in result.stderr
+    # And against the real endpoint the same code still works.
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code", code)
+    assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import pipeline
 from awscli_mfa_plugin.codes.prompt import TerminalPrompter
-from awscli_mfa_plugin.deliver import console
+from awscli_mfa_plugin.deliver import console, inifile
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
@@ -64,8 +64,10 @@ class MfaSwitchCommand(BasicCommand):
         return pipeline.Tools(
             env=self._env,
             profiles=profiles,
+            # botocore's chain reads the source's keys through the
+            # pipeline's parse of the credentials file, not a parse of its own.
             client_creator=client_creator(self._session, request, profiles,
-                                          keys.get),
+                                          keys.get, inifile.read_sections),
             codes=CodeSource.for_request(request, self._env, self._prompter,
                                          TerminalPrompter),
             prompter=self._prompter,

@@ -16,7 +16,11 @@ Its clients give up on a silent endpoint within a minute (see
 :func:`client_config`), and hand an unreadable timestamp over as the text
 it was, for :mod:`awscli_mfa_plugin.sts` to refuse in a sentence.
 """
+import os
+
 from botocore.config import Config
+from botocore.configloader import raw_config_parse
+from botocore.credentials import SharedCredentialProvider
 from botocore.endpoint import DEFAULT_TIMEOUT
 from botocore.exceptions import ProfileNotFound
 from botocore.utils import parse_timestamp
@@ -35,12 +39,14 @@ MAX_ATTEMPTS = 2
 FIRST_BACKOFF = 1
 
 
-def for_profile(cli_session, profile):
+def for_profile(cli_session, profile, read_sections=None):
     """A session of ``cli_session``'s class, bound to ``profile``.
 
     Its credentials are resolved for ``profile`` by botocore's usual chain
     (static keys, SSO, ``credential_process`` ...); its config is the one
     ``cli_session`` parsed; its clients use :func:`client_config`.
+    ``read_sections(path)``, when given, is the pipeline's reader of the
+    credentials file (see :func:`_share_credentials_parse`).
     """
     session = cli_session.__class__(profile=profile)
     session.user_agent_extra = cli_session.user_agent_extra
@@ -54,17 +60,59 @@ def for_profile(cli_session, profile):
         timestamp_parser=_timestamp_or_text)
     session.set_default_client_config(client_config(
         cli_session.get_default_client_config(), _max_attempts(session)))
+    if read_sections is not None:
+        _share_credentials_parse(session, read_sections)
     return session
 
 
-def client_creator(cli_session, request, profiles, keyring_keys=None):
+def _share_credentials_parse(session, read_sections):
+    """Let botocore's shared-credentials provider read through the pipeline's reader.
+
+    botocore's provider parses the whole credentials file once more to
+    find the source profile's keys; with thousands of profiles that parse
+    costs more than the STS call.  The pipeline has just parsed the very
+    same file, and its reader answers an unchanged text from that parse
+    (a changed one is parsed afresh), so the provider gets what its own
+    parse would give: the same sections, read by the same
+    ``configparser`` settings.  A section with an indented sub-block is
+    left to botocore's parser, which turns those into dicts.  The provider
+    is replaced through its constructor's ``ini_parser`` parameter; if a
+    botocore lays out its chain differently, nothing is replaced and the
+    chain parses the file itself, which is only slower.
+    """
+    try:
+        resolver = session.get_component("credential_provider")
+        providers = resolver.providers
+    except (AttributeError, ValueError, KeyError):
+        return
+    path = session.get_config_variable("credentials_file")
+    profile = session.get_config_variable("profile") or "default"
+
+    def parse(filename):
+        expanded = os.path.expanduser(os.path.expandvars(filename))
+        sections = read_sections(expanded)
+        if any(str(value).startswith("\n")
+               for value in sections.get(profile, {}).values()):
+            return raw_config_parse(filename)
+        return sections
+
+    for index, provider in enumerate(providers):
+        if type(provider) is SharedCredentialProvider:
+            providers[index] = SharedCredentialProvider(
+                creds_filename=path, profile_name=profile, ini_parser=parse)
+
+
+def client_creator(cli_session, request, profiles, keyring_keys=None,
+                   read_sections=None):
     """``recipe -> create(service, **kwargs)`` for the run's STS and IAM calls.
 
     ``create`` signs with the recipe's source profile and is bound to the
     run's region, endpoint and TLS settings.  The source's credentials are
     resolved when the creator is made, so a missing or broken source fails
     before anyone types a code.  ``keyring_keys(profile) -> KeyPair`` reads
-    the keys of a source profile that keeps them in the OS keyring.
+    the keys of a source profile that keeps them in the OS keyring;
+    ``read_sections(path)`` is the pipeline's reader of the credentials
+    file, which botocore's chain then shares (see :func:`for_profile`).
     """
     from awscli_mfa_plugin.sts.calls import source_credentials
 
@@ -73,7 +121,8 @@ def client_creator(cli_session, request, profiles, keyring_keys=None):
     def for_recipe(recipe):
         # Its client config is the CLI's (--cli-read-timeout and the like)
         # with mfa-switch's limits, see client_config.
-        source = for_profile(cli_session, recipe.source_profile)
+        source = for_profile(cli_session, recipe.source_profile,
+                             read_sections)
         if in_keyring(profiles.get(recipe.source_profile)):
             # In place of botocore's chain, which would find no keys in the
             # files; source_credentials remembers the secret for redaction.

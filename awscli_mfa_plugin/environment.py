@@ -5,19 +5,19 @@ module receives an ``Environment`` so tests can hand in their own.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import os
 import sys
 from collections.abc import Callable, Mapping
+
+from awscli_mfa_plugin.values import Value
 
 
 def _utcnow():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-@dataclasses.dataclass(frozen=True)
-class Terminal:
+class Terminal(Value):
     """The controlling terminal, open for reading and for writing."""
 
     input: object
@@ -87,8 +87,7 @@ class Messages:
         return getattr(self._stream, name)
 
 
-@dataclasses.dataclass(frozen=True)
-class Environment:
+class Environment(Value):
     """Standard streams, environment variables, the clock, the terminal, the OS."""
 
     stdin: object

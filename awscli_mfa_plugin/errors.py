@@ -3,11 +3,14 @@
 The command turns any :class:`MfaSwitchError` into that sentence on stderr
 and its ``exit_code``; nothing else in the package prints errors.
 """
-import enum
 
 
-class ExitCode(enum.IntEnum):
-    """Exit statuses, following the AWS CLI's conventions (v2 numbering)."""
+class ExitCode:
+    """Exit statuses, following the AWS CLI's conventions (v2 numbering).
+
+    Plain integers: an ``enum.IntEnum`` would cost the ``aws-mfa-switch``
+    fast path a class built at every start, for no use.
+    """
 
     OK = 0
     #: Bad input: a malformed flag value, code, ARN or duration.

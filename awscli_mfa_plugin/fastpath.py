@@ -16,7 +16,6 @@ credentials or reports the problem in its usual words.
 from __future__ import annotations
 
 import configparser
-import dataclasses
 import os
 
 from awscli_mfa_plugin.deliver import output
@@ -29,6 +28,7 @@ from awscli_mfa_plugin.plan.recipe import (
     shadowing_key,
 )
 from awscli_mfa_plugin.stored import from_section, profile_map
+from awscli_mfa_plugin.values import Value
 
 #: Options that take a value and that this module understands.  The global
 #: ``--region`` and ``--endpoint-url`` change nothing about a stored answer.
@@ -46,8 +46,7 @@ PROCESS_FLAG = "--credential-process"
 _PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
 
 
-@dataclasses.dataclass(frozen=True)
-class Request:
+class Request(Value):
     """What a ``--credential-process`` command line asks for."""
 
     profile: str | None = None

@@ -187,8 +187,8 @@ def _with_devices(to_switch, request, tools, say):
                 recipe, request, tools, say)
         out.append(dataclasses.replace(target, recipe=resolve_recipe(
             tools.profiles, recipe.profile,
-            dataclasses.replace(request.overrides,
-                                serial_number=serials[recipe.source_profile]),
+            request.overrides.replace(
+                serial_number=serials[recipe.source_profile]),
             user_name=request.user_name)))
     return out
 

@@ -6,13 +6,13 @@ answers ``credential_process`` from here without loading botocore.
 from __future__ import annotations
 
 import configparser
-import dataclasses
 import datetime
 import io
-import json
 import os
 import re
 import stat
+
+from awscli_mfa_plugin.values import Value
 
 MANAGED_KEY = "managed_by"
 MANAGED_VALUE = "mfa-switch"
@@ -28,8 +28,7 @@ FOR_SOURCE_KEY = "mfa_switch_source_profile"
 FOR_SERIAL_KEY = "mfa_switch_serial"
 
 
-@dataclasses.dataclass(frozen=True)
-class StoredCredentials:
+class StoredCredentials(Value):
     """A section of the credentials file that mfa-switch wrote."""
 
     access_key_id: str
@@ -101,14 +100,41 @@ class StoredCredentials:
         return (self.expiration - now).total_seconds()
 
     def process_json(self):
-        """The ``credential_process`` answer (Version 1)."""
-        return json.dumps({
-            "Version": 1,
-            "AccessKeyId": self.access_key_id,
-            "SecretAccessKey": self.secret_access_key,
-            "SessionToken": self.session_token,
-            "Expiration": format_expiration(self.expiration),
-        })
+        r"""The ``credential_process`` answer (Version 1), as ``json.dumps`` writes it.
+
+        >>> import datetime as dt, json
+        >>> when = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+        >>> answer = StoredCredentials("A", 's"\\', "t\u00e9", when).process_json()
+        >>> answer == json.dumps({"Version": 1, "AccessKeyId": "A",
+        ...     "SecretAccessKey": 's"\\', "SessionToken": "t\u00e9",
+        ...     "Expiration": "2030-01-01T00:00:00Z"})
+        True
+        """
+        fields = (("AccessKeyId", self.access_key_id),
+                  ("SecretAccessKey", self.secret_access_key),
+                  ("SessionToken", self.session_token),
+                  ("Expiration", format_expiration(self.expiration)))
+        return '{"Version": 1, ' + ", ".join(
+            f'"{name}": {_json_string(value)}' for name, value in fields) + "}"
+
+
+def _json_string(value):
+    r"""``json.dumps(value)`` for a string, without importing :mod:`json`.
+
+    Importing ``json`` costs the fast path as much as all of its own
+    modules; credentials are printable ASCII without quotes or
+    backslashes, which JSON takes as they are.  Anything else goes to
+    ``json`` itself.
+
+    >>> _json_string("ASIA/abc+="), _json_string('a"b')
+    ('"ASIA/abc+="', '"a\\"b"')
+    """
+    if (isinstance(value, str) and value.isascii() and value.isprintable()
+            and '"' not in value and "\\" not in value):
+        return f'"{value}"'
+    import json
+
+    return json.dumps(value)
 
 
 def owner(role_arn, source_profile):

@@ -14,8 +14,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "awscli_mfa_plugin"
 STAGES = ["request", "plan", "codes", "sts", "deliver", "report"]
 #: Shared by every stage: one exception hierarchy, the outside world, the
 #: format of a stored section, the guard that keeps secrets off screen, and
-#: the file-system half of every write (locks, atomic replace, 0700 folders).
-BASE = {"errors", "environment", "stored", "redaction", "atomic"}
+#: the file-system half of every write (locks, atomic replace, 0700 folders),
+#: and the immutable records the fast path shares without dataclasses.
+BASE = {"errors", "environment", "stored", "redaction", "atomic", "values"}
 #: The flow and the entry points: they may import anything.
 TOP = {"pipeline", "command", "standalone", "fastpath", "install",
        "completion", "__main__", "__init__"}

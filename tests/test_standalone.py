@@ -101,6 +101,26 @@ class TestFastPath:
         assert (status, heavy) == (0, [])
         assert json.loads(out)["Version"] == 1
 
+    def test_the_answer_loads_no_module_it_does_not_need(self, aws):
+        """What used to make the answer cost four times ``python -c pass``:
+        dataclasses (with inspect, ast, dis), json, typing, shlex, and
+        strptime's locale machinery.  Measured in bench/ (comparison 6)."""
+        switch(aws)
+        unneeded = ("dataclasses", "inspect", "ast", "dis", "json", "typing",
+                    "shlex", "_strptime", "locale", "calendar")
+        code = (
+            "import sys\n"
+            "from awscli_mfa_plugin import standalone\n"
+            "status = standalone.main(['--profile', 'dev', '--credential-process'])\n"
+            f"loaded = sorted(m for m in {unneeded!r} if m in sys.modules)\n"
+            "sys.stderr.write(repr((status, loaded)) + '\\n')\n"
+        )
+        result = subprocess.run([sys.executable, "-c", code],
+                                capture_output=True, text=True, env=aws.env(),
+                                timeout=120, start_new_session=True)
+        assert result.stderr.strip().splitlines()[-1] == "(0, [])"
+        assert json.loads(result.stdout)["Version"] == 1
+
     def test_profile_from_the_environment_and_target_profile(self, aws):
         result = aws.run("mfa-switch", "--profile", "dev", "--token-code",
                          aws.code(), "--target-profile", "dev-session")

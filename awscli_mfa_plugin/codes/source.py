@@ -14,7 +14,6 @@ Runs in other processes that need the same device take turns
 (:mod:`~awscli_mfa_plugin.codes.spent`).
 """
 import contextlib
-import dataclasses
 
 from awscli_mfa_plugin.codes import asker
 from awscli_mfa_plugin.codes.dialog import DialogPrompter
@@ -176,7 +175,7 @@ def process_code_source(env, prompter_class, token_code, profile,
     neither ``--token-code`` nor ``mfa_process``), :class:`UsageError`
     says what to do instead.
     """
-    quiet = dataclasses.replace(env, stdin=None)
+    quiet = env.replace(stdin=None)
     if token_code is not None or process:
         yield (env if token_code is not None else quiet), None
         return
@@ -194,7 +193,7 @@ def process_code_source(env, prompter_class, token_code, profile,
         return
     with terminal:
         yield (
-            dataclasses.replace(env, stdin=terminal.input),
+            env.replace(stdin=terminal.input),
             prompter_class(input_file=terminal.input,
                            output_file=terminal.output),
         )

@@ -19,14 +19,13 @@ and ``assume_role``) and the AWS CLI's own role profiles (``role_arn``,
 """
 from __future__ import annotations
 
-import dataclasses
 import re
-import shlex
 
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
 from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
 from awscli_mfa_plugin.request.parse import PROMPT_KEY, Overrides, check_choice
+from awscli_mfa_plugin.values import Value
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
 RECIPE_KEYS = {
@@ -78,8 +77,7 @@ SESSION_TOKEN_DURATION = (900, 129600)
 _SESSION_NAME_CHARS = re.compile(r"[^A-Za-z0-9_+=,.@-]")
 
 
-@dataclasses.dataclass(frozen=True)
-class Recipe:
+class Recipe(Value):
     """Everything one switch needs, resolved from config and flags."""
 
     profile: str
@@ -414,6 +412,8 @@ def _comment_marker(key, value):
         # A command line: ';' may be an argument, and '#' inside quotes is
         # text; a word that starts with '#' is what a shell would skip.
         try:
+            import shlex  # only for mfa_process, not on the fast path
+
             words = shlex.split(value)
         except ValueError:
             return None  # reported with the command's other faults

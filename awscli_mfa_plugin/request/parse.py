@@ -5,11 +5,12 @@ the stages that follow get plain, frozen values.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
+import types
 from collections.abc import Mapping
 
 from awscli_mfa_plugin.errors import UsageError
+from awscli_mfa_plugin.values import Value
 
 #: Who may ask a person for a code (``--prompt``, ``mfa_prompt``):
 #: see :mod:`awscli_mfa_plugin.codes.asker`.
@@ -22,8 +23,7 @@ RECIPE_ATTRIBUTES = ("role_arn", "source_profile", "serial_number",
                      "duration_seconds", "role_session_name", "external_id")
 
 
-@dataclasses.dataclass(frozen=True)
-class Overrides:
+class Overrides(Value):
     """Values given as flags for one run; ``None`` means "not given"."""
 
     role_arn: str | None = None
@@ -40,8 +40,7 @@ class Overrides:
 
 
 
-@dataclasses.dataclass(frozen=True)
-class Request:
+class Request(Value):
     """What one run of ``aws mfa-switch`` was asked to do."""
 
     #: Profiles named on the command line (positional), in order, once each.
@@ -80,7 +79,7 @@ class Request:
     #: The CLI's global ``--profile`` as typed (``None`` when absent).
     profile_flag: str | None = None
     #: The environment variables of the run (federation endpoint override).
-    environ: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    environ: Mapping[str, str] = types.MappingProxyType({})
     #: ``--prompt``: who asks for a code (see ``codes/asker.py``), else ``None``.
     prompt: str | None = None
     #: The private folder where runs take turns and spent codes are kept.

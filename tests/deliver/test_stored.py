@@ -2,6 +2,9 @@
 import datetime
 import json
 
+import hypothesis
+from hypothesis import strategies as st
+
 from awscli_mfa_plugin.stored import StoredCredentials, read_all_stored, read_stored
 
 UTC = datetime.timezone.utc
@@ -48,3 +51,26 @@ def test_all_managed_sections_are_read_in_one_go(tmp_path):
 def test_any_object_with_the_four_values_converts():
     fetched = StoredCredentials("A", "S", "T", datetime.datetime(2030, 1, 1, tzinfo=UTC))
     assert StoredCredentials.of(fetched) == fetched
+
+
+class TestProcessJson:
+    """The answer is written without importing json, and reads as json.dumps writes it."""
+
+    WHEN = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    @staticmethod
+    def expected(key, secret, token):
+        return json.dumps({"Version": 1, "AccessKeyId": key,
+                           "SecretAccessKey": secret, "SessionToken": token,
+                           "Expiration": "2030-01-02T03:04:05Z"})
+
+    def test_typical_credentials(self):
+        key, secret, token = "ASIAEXAMPLE", "abc/DEF+ghi=", "FwoGZX//+=" * 40
+        answer = StoredCredentials(key, secret, token, self.WHEN).process_json()
+        assert answer == self.expected(key, secret, token)
+
+    @hypothesis.given(st.text(), st.text(), st.text())
+    def test_any_text_is_escaped_as_json_dumps_does(self, key, secret, token):
+        answer = StoredCredentials(key, secret, token, self.WHEN).process_json()
+        assert answer == self.expected(key, secret, token)
+        assert json.loads(answer)["SessionToken"] == token

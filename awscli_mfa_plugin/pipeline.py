@@ -15,20 +15,22 @@ sentence and exit status a user sees.
 import dataclasses
 from typing import Any, Callable, Mapping
 
-from awscli_mfa_plugin.deliver import (
-    clear, clicache, console, device, inifile, output, shells)
+from awscli_mfa_plugin.deliver import clicache, inifile, output
 from awscli_mfa_plugin.deliver.sinks import (
     CliCache, CredentialsFile, Delivery, Stdout)
 from awscli_mfa_plugin.stored import StoredCredentials
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import ExitCode
-from awscli_mfa_plugin.keys import move as keys_move
 from awscli_mfa_plugin.plan import aws_mfa, planner
 from awscli_mfa_plugin.plan.recipe import resolve_recipe
-from awscli_mfa_plugin.report import listing, sentences
+from awscli_mfa_plugin.report import sentences
 from awscli_mfa_plugin.redaction import redact
-from awscli_mfa_plugin.sts import discovery, exchange
+from awscli_mfa_plugin.sts import exchange
 from awscli_mfa_plugin.sts.sourcesession import region_of
+
+# The modules of --list, the keys modes, --unset, --clear, --console and
+# device discovery are imported where those run: a plain switch, which
+# the AWS CLI starts for every use, does not load them (bench/, comparison 2).
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,17 +57,23 @@ class Tools:
 def run(request, tools):
     """Carry out ``request``; return the exit status."""
     if request.list:
+        from awscli_mfa_plugin.report import listing
+
         listing.write_listing(tools.env, tools.profiles,
                               request.credentials_path, request.cache_dir)
         return ExitCode.OK
     if request.keys_action:
         # Keys change home: a flow of its own, no code and no STS.
+        from awscli_mfa_plugin.keys import move as keys_move
+
         return keys_move.run(request, tools.profiles, tools.keys, tools.env,
                              _Say(tools.env))
     if request.prints_credentials or request.console_url:
         # Refuse now what can be seen without writing (closed, reader gone).
         output.check(tools.env.stdout, _printing_flag(request))
     if request.unset:
+        from awscli_mfa_plugin.deliver import shells
+
         output.write(tools.env.stdout, shells.unset_script(request.export),
                      "The lines that unset the variables")
         return ExitCode.OK
@@ -74,6 +82,8 @@ def run(request, tools):
     say = _Say(tools.env, quiet=request.credential_process)
     found = planner.targets(tools.profiles, request)
     if request.clear:
+        from awscli_mfa_plugin.deliver import clear
+
         sections = inifile.read_sections(request.credentials_path)
         unused = planner.unused_sessions(found, tools.profiles, sections,
                                          request.user_name)
@@ -82,6 +92,8 @@ def run(request, tools):
             say(line)
         return ExitCode.OK
     if request.wants_console:
+        from awscli_mfa_plugin.deliver import console
+
         console.check_federable(found[0])
     kept, to_switch, sections = _keep(request, tools, found)
     planned = ()
@@ -152,6 +164,8 @@ def _deliver(request, tools, delivery):
         CliCache(request.cache_dir),
     ]
     if request.wants_console and delivery.printed is not None:
+        from awscli_mfa_plugin.deliver import console
+
         sinks.append(console.Console(
             request.environ, tools.http_send,
             None if request.console_url else tools.open_browser,
@@ -195,6 +209,9 @@ def _with_devices(to_switch, request, tools, say):
 
 def _discover(recipe, request, tools, say):
     """Find the device in IAM, say which, and offer to save it."""
+    from awscli_mfa_plugin.deliver import device
+    from awscli_mfa_plugin.sts import discovery
+
     terminal = tools.env.stdin_is_terminal()
     found = discovery.discover(
         tools.client_creator(recipe),

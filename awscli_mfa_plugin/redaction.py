@@ -27,7 +27,6 @@ import re
 import threading
 import traceback
 from urllib.parse import quote, quote_plus
-from xml.sax.saxutils import escape as xml_escape
 
 PLACEHOLDER = "[REDACTED]"
 
@@ -127,6 +126,20 @@ def forget():
         _known_pattern = None
 
 
+def _xml_escape(value, quotes=False):
+    """What ``xml.sax.saxutils.escape`` gives (with the quote entities when
+    ``quotes``): three replacements, where importing ``xml.sax`` cost every
+    switch two milliseconds.
+
+    >>> _xml_escape("a<b>&'c" + '"', quotes=True)
+    'a&lt;b&gt;&amp;&apos;c&quot;'
+    """
+    value = value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    if quotes:
+        value = value.replace('"', "&quot;").replace("'", "&apos;")
+    return value
+
+
 def encodings(value):
     """Every spelling of ``value`` a log record may show.
 
@@ -137,8 +150,8 @@ def encodings(value):
         value,
         # botocore signs a header with runs of blanks collapsed.
         " ".join(value.split()),
-        xml_escape(value),
-        xml_escape(value, {'"': "&quot;", "'": "&apos;"}),
+        _xml_escape(value),
+        _xml_escape(value, quotes=True),
         quote(value, safe=""),
         quote(value, safe="/"),
         quote(value, safe="-_.~"),

@@ -16,7 +16,6 @@ Runs in other processes that need the same device take turns
 import contextlib
 
 from awscli_mfa_plugin.codes import asker
-from awscli_mfa_plugin.codes.dialog import DialogPrompter
 from awscli_mfa_plugin.codes.prompt import exchange_code
 from awscli_mfa_plugin.codes.spent import SpentCodes
 from awscli_mfa_plugin.codes.turns import Turn, Turns
@@ -35,7 +34,7 @@ class CodeSource:
 
     def __init__(self, env, prompter, prompter_class, token_code=None,
                  for_process=False, prompt=None, state_dir=None,
-                 dialog_class=DialogPrompter):
+                 dialog_class=None):
         self._env = env
         self._prompter = prompter
         self._prompter_class = prompter_class
@@ -153,7 +152,10 @@ class CodeSource:
         return asker.desktop_dialog(self._env.environ, self._env.platform)
 
     def _dialog(self, dialog, recipe):
-        return self._dialog_class(dialog, recipe.profile, self._env)
+        dialog_class = self._dialog_class
+        if dialog_class is None:  # loaded only by a run that shows a dialog
+            from awscli_mfa_plugin.codes.dialog import DialogPrompter as dialog_class
+        return dialog_class(dialog, recipe.profile, self._env)
 
     def _dialog_for(self, recipe):
         return lambda dialog: self._dialog(dialog, recipe)

@@ -2,7 +2,11 @@
 import io
 import logging
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
+
+from awscli_mfa_plugin import redaction
 
 from awscli_mfa_plugin.redaction import PLACEHOLDER, redact, redacted_logs
 
@@ -74,3 +78,12 @@ def test_the_previous_record_factory_is_restored():
     with redacted_logs():
         assert logging.getLogRecordFactory() is not before
     assert logging.getLogRecordFactory() is before
+
+
+@hypothesis.given(st.text(min_size=redaction.SHORTEST_REMEMBERED))
+def test_the_xml_spellings_are_those_of_the_standard_library(value):
+    from xml.sax.saxutils import escape
+
+    forms = redaction.encodings(value)
+    assert escape(value) in forms
+    assert escape(value, {'"': "&quot;", "'": "&apos;"}) in forms

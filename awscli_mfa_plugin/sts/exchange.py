@@ -23,7 +23,8 @@ from awscli_mfa_plugin.plan.planner import Session, Target, fits_session
 from awscli_mfa_plugin.plan.recipe import CHAINED_ROLE_MAX
 from awscli_mfa_plugin.sts import calls as sts
 
-#: STS calls in flight at once; each thread has its own client.
+#: STS calls in flight at once, through the group's one client (botocore
+#: keeps up to ten connections per client, so each thread has its own).
 MAX_THREADS = 8
 
 
@@ -119,18 +120,19 @@ def _new_session(exchange, create, codes, now):
 def _assume_all(group, session, create, now):
     """Assume every role of ``group`` from ``session``, in parallel threads.
 
-    Clients are created here, one per call, before the threads start:
-    botocore clients may be used from any thread, but the session that
-    creates them is not meant to be shared between threads.
+    One client, signing with the session, serves the whole group: botocore
+    clients may be used from any thread.  It is created here, before the
+    threads start, because the botocore session that creates clients is
+    not meant to be shared between threads.  (A client per role cost more
+    CPU than the calls themselves.)
     """
-    keys = sts.client_keys(session.credentials)
-    jobs = [(target, create("sts", **keys)) for target in group]
+    client = create("sts", **sts.client_keys(session.credentials))
     done, errors = [], []
     with concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(MAX_THREADS, len(jobs))) as pool:
+            max_workers=min(MAX_THREADS, len(group))) as pool:
         futures = [pool.submit(_one, target, client, session, now)
-                   for target, client in jobs]
-        for (target, _), future in zip(jobs, futures):
+                   for target in group]
+        for target, future in zip(group, futures):
             try:
                 done.append(future.result())
             except MfaSwitchError as error:

@@ -2,11 +2,12 @@
 import configparser
 import datetime
 import json
+import threading
 
 import boto3
 import botocore.session
 import pytest
-from botocore.stub import Stubber
+from botocore.awsrequest import AWSResponse
 
 from awscli_mfa_plugin.deliver.sinks import CredentialsFile, Delivery, credential_values
 from awscli_mfa_plugin.errors import Cancelled, ExitCode, UsageError
@@ -185,27 +186,62 @@ def plan(recipes, sections=None, **request):
 
 
 class StubbedSts:
-    """Clients handed out in creation order, each with its own Stubber."""
+    """STS clients whose answers are scripted per operation and role.
+
+    The roles of a group are assumed in threads through one client, in no
+    fixed order, so an answer is matched to its call by what it answers
+    (the operation and the RoleArn), never by position.  Each answer is
+    given once, to a call with exactly its expected parameters; anything
+    else fails the test.  ``created`` has the keyword arguments of every
+    client made.
+    """
 
     def __init__(self, *scripts):
-        self.stubbers = []
-        self.clients = []
+        self.answers = {}
+        self.created = []
+        self._lock = threading.Lock()
         for script in scripts:
+            script(self)
+
+    def add(self, operation, params, parsed, status=200):
+        key = (operation, params.get("RoleArn"))
+        assert key not in self.answers, f"two answers for {key}"
+        self.answers[key] = (params, (AWSResponse(None, status, {}, None),
+                                      dict(parsed)))
+
+    def add_error(self, operation, params, status, code, message):
+        self.add(operation, params, {
+            "ResponseMetadata": {"HTTPStatusCode": status},
+            "Error": {"Code": code, "Message": message}}, status)
+
+    def creator(self, recipe):
+        def create(service, **kwargs):
+            assert service == "sts"
+            self.created.append(kwargs)
             client = botocore.session.Session().create_client(
                 "sts", region_name="us-east-1",
                 aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x")
-            stubber = Stubber(client)
-            script(stubber)
-            stubber.activate()
-            self.stubbers.append(stubber)
-            self.clients.append(client)
+            client.meta.events.register("before-parameter-build.sts.*",
+                                        self._take_params)
+            client.meta.events.register("before-call.sts.*", self._answer)
+            return client
+        return create
 
-    def creator(self, recipe):
-        return lambda service, **kwargs: self.clients.pop(0)
+    @staticmethod
+    def _take_params(params, context, **kwargs):
+        context["stub_params"] = dict(params)
+
+    def _answer(self, model, context, **kwargs):
+        params = context["stub_params"]
+        key = (model.name, params.get("RoleArn"))
+        with self._lock:
+            assert key in self.answers, f"unexpected call {key}: {params}"
+            expected, response = self.answers.pop(key)
+        assert params == expected, f"{key}: {params} != {expected}"
+        return response
 
     def done(self):
-        for stubber in self.stubbers:
-            stubber.assert_no_pending_responses()
+        assert not self.answers, f"calls never made: {sorted(self.answers)}"
 
 
 class Codes:
@@ -222,8 +258,13 @@ class Codes:
         return use("123456")
 
 
-def session_token(stubber):
-    stubber.add_response("get_session_token", {"Credentials": CREDS})
+def session_token(stubs):
+    stubs.add("GetSessionToken", {"SerialNumber": SERIAL, "TokenCode": "123456"},
+              {"Credentials": CREDS})
+
+
+def role_arn(name):
+    return f"arn:aws:iam::222222222222:role/{name}"
 
 
 def role_answer(name):
@@ -233,35 +274,47 @@ def role_answer(name):
 
 
 def assumed(name):
-    def script(stubber):
-        stubber.add_response("assume_role", role_answer(name), {
-            "RoleArn": f"arn:aws:iam::222222222222:role/{name}",
-            "RoleSessionName": "alice", "DurationSeconds": 3600})
+    def script(stubs):
+        stubs.add("AssumeRole", {
+            "RoleArn": role_arn(name), "RoleSessionName": "alice",
+            "DurationSeconds": 3600}, role_answer(name))
     return script
 
 
 def assumed_with_code(name, serial=SERIAL):
-    def script(stubber):
-        stubber.add_response("assume_role", role_answer(name), {
-            "RoleArn": f"arn:aws:iam::222222222222:role/{name}",
-            "RoleSessionName": "alice", "SerialNumber": serial,
-            "TokenCode": "123456"})
+    def script(stubs):
+        stubs.add("AssumeRole", {
+            "RoleArn": role_arn(name), "RoleSessionName": "alice",
+            "SerialNumber": serial, "TokenCode": "123456"}, role_answer(name))
     return script
 
 
-def denied(stubber):
-    stubber.add_client_error(
-        "assume_role", service_error_code="AccessDenied", http_status_code=403,
-        service_message="User is not authorized to perform: sts:AssumeRole")
+def denied(name):
+    def script(stubs):
+        stubs.add_error(
+            "AssumeRole", {"RoleArn": role_arn(name), "RoleSessionName": "alice",
+                           "DurationSeconds": 3600},
+            403, "AccessDenied",
+            "User is not authorized to perform: sts:AssumeRole")
+    return script
+
+
+def session_keys():
+    """What a client signing with the MFA session is created with."""
+    return {"aws_access_key_id": CREDS["AccessKeyId"],
+            "aws_secret_access_key": CREDS["SecretAccessKey"],
+            "aws_session_token": CREDS["SessionToken"]}
 
 
 def test_one_refused_role_does_not_stop_the_others():
     planned = plan([recipe("a"), recipe("b"), recipe("c")])
     assert len(planned) == 1 and not planned[0].direct
-    stubs = StubbedSts(session_token, assumed("a"), denied, assumed("c"))
+    stubs = StubbedSts(session_token, assumed("a"), denied("b"), assumed("c"))
     codes = Codes()
     outcome = exchange.run(planned, stubs.creator, codes, NOW)
     assert codes.asked == [SERIAL]
+    # One client for the code, one signing with the session for the roles.
+    assert stubs.created == [{}, session_keys()]
     assert [s.target.name for s in outcome.switched] == ["a", "c"]
     assert [t.name for t, _ in outcome.failed] == ["b"]
     assert outcome.exit_code() == ExitCode.SERVICE
@@ -271,6 +324,23 @@ def test_one_refused_role_does_not_stop_the_others():
     text = "\n".join(switched_lines(outcome, NOW, several=True))
     assert "'b' was not switched: " in text and "trust" in text
     assert "s" * 40 not in text and "SESSIONTOKENSECRET" not in text
+    stubs.done()
+
+
+def test_twenty_roles_share_the_session_client_and_keep_their_order():
+    names = [f"r{i:02d}" for i in range(20)]
+    refused = {"r03", "r10", "r19"}
+    planned = plan([recipe(name) for name in names])
+    stubs = StubbedSts(session_token, *(
+        denied(name) if name in refused else assumed(name) for name in names))
+    outcome = exchange.run(planned, stubs.creator, Codes(), NOW)
+    assert stubs.created == [{}, session_keys()]
+    assert [s.target.name for s in outcome.switched] == \
+        [name for name in names if name not in refused]
+    assert [s.credentials.arn for s in outcome.switched] == [
+        f"arn:aws:sts::2:assumed-role/{name}/alice"
+        for name in names if name not in refused]
+    assert [t.name for t, _ in outcome.failed] == sorted(refused)
     stubs.done()
 
 
@@ -322,12 +392,13 @@ def test_a_kept_session_serves_what_role_chaining_can_give():
 
 
 def test_a_refused_code_for_one_device_keeps_the_other_devices_roles():
-    def wrong_code(stubber):
-        stubber.add_client_error(
-            "assume_role", service_error_code="AccessDenied",
-            http_status_code=403, service_message=(
-                "MultiFactorAuthentication failed with invalid MFA one time "
-                "pass code."))
+    def wrong_code(stubs):
+        stubs.add_error(
+            "AssumeRole", {"RoleArn": role_arn("b"), "RoleSessionName": "alice",
+                           "SerialNumber": SERIAL + "2", "TokenCode": "123456"},
+            403, "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time "
+            "pass code.")
     stubs = StubbedSts(assumed_with_code("a"), wrong_code)
     outcome = exchange.run(
         plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
@@ -335,10 +406,12 @@ def test_a_refused_code_for_one_device_keeps_the_other_devices_roles():
     assert [s.target.name for s in outcome.switched] == ["a"]
     assert [t.name for t, _ in outcome.failed] == ["b"]
     assert "already used" in "\n".join(switched_lines(outcome, NOW, True))
+    stubs.done()
 
 
 def test_cancelling_at_the_second_device_stops_everything():
-    stubs = StubbedSts(assumed_with_code("a"), lambda stubber: None)
+    stubs = StubbedSts(assumed_with_code("a"))
     with pytest.raises(Cancelled):
         exchange.run(plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
                      stubs.creator, Codes(cancel_for=SERIAL + "2"), NOW)
+    stubs.done()

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import strategies as st
 
 from awscli_mfa_plugin import redaction
-
 from awscli_mfa_plugin.redaction import PLACEHOLDER, redact, redacted_logs
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -87,3 +86,28 @@ def test_the_xml_spellings_are_those_of_the_standard_library(value):
     forms = redaction.encodings(value)
     assert escape(value) in forms
     assert escape(value, {'"': "&quot;", "'": "&apos;"}) in forms
+
+
+def test_known_values_are_replaced_as_one_pattern_of_them_would_be():
+    # Known values are found with str.find rather than a regex recompiled
+    # at every remember(); the result must be what the regex gave: at the
+    # leftmost start the longest form, then on after it.  Short alphabets
+    # make forms overlap, nest and repeat.
+    import random
+    import re
+
+    from awscli_mfa_plugin.redaction import _replace_known
+
+    rng = random.Random(15)
+    for _ in range(2000):
+        forms = {"".join(rng.choice("ab") for _ in range(rng.randint(8, 12)))
+                 for _ in range(rng.randint(1, 4))}
+        # Whole forms, their tails and stray letters, run together.
+        pieces = [rng.choice(sorted(forms))[rng.choice((0, 0, 2, 5)):]
+                  if rng.random() < 0.6 else rng.choice("ab ")
+                  for _ in range(rng.randint(0, 12))]
+        text = "".join(pieces)
+        pattern = re.compile("|".join(
+            re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+        assert _replace_known(text, forms) == pattern.sub(PLACEHOLDER, text), \
+            (text, forms)

@@ -197,44 +197,38 @@ def _profile_flag(recipe):
     return f" --profile {recipe.source_profile}" if recipe else ""
 
 
-def _network(error, source):
-    url = error.kwargs.get("endpoint_url") or "its endpoint"
-    return UnreachableError(
-        f"Could not reach STS at {url}; check your network, VPN or "
-        "proxy (and --endpoint-url) and try again."
-    )
+#: A fault on the way to STS: the error and its sentence, ``{url}`` being
+#: the endpoint.  Unreachable means no connection was made, so a one-time
+#: code sent with the request was never seen by STS (see errors.py).
+_NETWORK_SENTENCES = {
+    "unreachable": (UnreachableError,
+                    "Could not reach STS at {url}; check your network, VPN or "
+                    "proxy (and --endpoint-url) and try again."),
+    "connect timeout": (UnreachableError,
+                        "Connecting to STS at {url} timed out; check your "
+                        "network, VPN or proxy and try again "
+                        "(--cli-connect-timeout sets the limit)."),
+    "read timeout": (NetworkError,
+                     "STS at {url} did not answer in time; check your network "
+                     "or VPN and try again (--cli-read-timeout sets the limit)."),
+    "tls": (NetworkError,
+            "The TLS connection to STS at {url} could not be verified; check "
+            "the clock, a proxy that intercepts TLS, or --ca-bundle."),
+    "broken": (NetworkError,
+               "The connection to STS at {url} broke before it answered; check "
+               "your network or VPN and try again."),
+}
 
 
-def _connect_timeout(error, source):
-    url = error.kwargs.get("endpoint_url") or "its endpoint"
-    return UnreachableError(
-        f"Connecting to STS at {url} timed out; check your network, VPN or "
-        "proxy and try again (--cli-connect-timeout sets the limit)."
-    )
+def _network_fault(kind):
+    """The translator of one kind of :data:`_NETWORK_SENTENCES`."""
+    error_class, sentence = _NETWORK_SENTENCES[kind]
 
+    def translate_fault(error, source):
+        url = error.kwargs.get("endpoint_url") or "its endpoint"
+        return error_class(sentence.format(url=url))
 
-def _read_timeout(error, source):
-    url = error.kwargs.get("endpoint_url") or "its endpoint"
-    return NetworkError(
-        f"STS at {url} did not answer in time; check your network or VPN and "
-        "try again (--cli-read-timeout sets the limit)."
-    )
-
-
-def _tls(error, source):
-    url = error.kwargs.get("endpoint_url") or "its endpoint"
-    return NetworkError(
-        f"The TLS connection to STS at {url} could not be verified; check "
-        "the clock, a proxy that intercepts TLS, or --ca-bundle."
-    )
-
-
-def _http(error, source):
-    url = error.kwargs.get("endpoint_url") or "its endpoint"
-    return NetworkError(
-        f"The connection to STS at {url} broke before it answered; check your "
-        "network or VPN and try again."
-    )
+    return translate_fault
 
 
 def _no_credentials(error, source):
@@ -315,12 +309,12 @@ def _capital(text):
 
 # Most specific first: several of these subclass others.
 _BOTOCORE_ERRORS = (
-    (SSLError, _tls),
-    (ConnectTimeoutError, _connect_timeout),
-    (EndpointConnectionError, _network),
-    (ReadTimeoutError, _read_timeout),
-    (BotoConnectionError, _network),
-    (HTTPClientError, _http),
+    (SSLError, _network_fault("tls")),
+    (ConnectTimeoutError, _network_fault("connect timeout")),
+    (EndpointConnectionError, _network_fault("unreachable")),
+    (ReadTimeoutError, _network_fault("read timeout")),
+    (BotoConnectionError, _network_fault("unreachable")),
+    (HTTPClientError, _network_fault("broken")),
     (NoCredentialsError, _no_credentials),
     (PartialCredentialsError, _partial),
     (CredentialRetrievalError, _retrieval),

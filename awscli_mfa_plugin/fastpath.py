@@ -127,6 +127,42 @@ def file_path(environ, variable, default):
     return os.path.expanduser(raw)
 
 
+class _Reading(Value):
+    """What the files say about a ``--credential-process`` request."""
+
+    profiles: dict
+    sections: dict
+    recipe: object
+    #: Seconds the stored credentials must still have.
+    minimum: int
+
+
+def _read(request, env):
+    """The :class:`_Reading` of ``request``, or ``None`` when unsure.
+
+    ``None`` also for a native role profile, whose credentials the AWS
+    CLI's own cache holds, and for anything the full command would report:
+    an unreadable file, a recipe error, a bad minimum.
+    """
+    profile = selected_profile(request, env.environ)
+    config_path = file_path(env.environ, "AWS_CONFIG_FILE", "~/.aws/config")
+    credentials_path = file_path(
+        env.environ, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+    if not (profile and config_path and credentials_path):
+        return None
+    try:
+        profiles, sections = profile_map(config_path, credentials_path)
+        if is_native_role(profiles.get(profile, {})):
+            return None
+        recipe = resolve_recipe(
+            profiles, profile, Overrides(target_profile=request.target_profile))
+        minimum = sessions.min_remaining(
+            request.min_remaining, profiles.get(profile), for_process=True)
+    except (OSError, ValueError, configparser.Error, MfaSwitchError):
+        return None
+    return _Reading(profiles, sections, recipe, minimum)
+
+
 def answer(argv, env):
     """Print the credential_process JSON if the stored credentials will do.
 
@@ -139,22 +175,11 @@ def answer(argv, env):
     if request is None:
         return False
     output.check(env.stdout, PROCESS_FLAG)
-    profile = selected_profile(request, env.environ)
-    config_path = file_path(env.environ, "AWS_CONFIG_FILE", "~/.aws/config")
-    credentials_path = file_path(
-        env.environ, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
-    if not (profile and config_path and credentials_path):
+    reading = _read(request, env)
+    if reading is None:
         return False
-    try:
-        profiles, sections = profile_map(config_path, credentials_path)
-        if is_native_role(profiles.get(profile, {})):
-            return False  # the AWS CLI's own cache holds those credentials
-        recipe = resolve_recipe(
-            profiles, profile, Overrides(target_profile=request.target_profile))
-        minimum = sessions.min_remaining(
-            request.min_remaining, profiles.get(profile), for_process=True)
-    except (OSError, ValueError, configparser.Error, MfaSwitchError):
-        return False
+    profiles, sections, recipe = reading.profiles, reading.sections, reading.recipe
+    minimum = reading.minimum
     if shadowing_key(profiles.get(recipe.target_profile, {})):
         return False  # the full command refuses such a target
     stored = from_section(sections.get(recipe.target_profile, {}))
@@ -186,22 +211,14 @@ def nobody_to_ask(argv, env):
     request = parse_args(argv)
     if request is None:
         return None
-    profile = selected_profile(request, env.environ)
-    config_path = file_path(env.environ, "AWS_CONFIG_FILE", "~/.aws/config")
-    credentials_path = file_path(
-        env.environ, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
-    if not (profile and config_path and credentials_path):
+    reading = _read(request, env)
+    if reading is None:
         return None
+    profiles, sections, recipe = reading.profiles, reading.sections, reading.recipe
+    minimum = reading.minimum
     try:
-        profiles, sections = profile_map(config_path, credentials_path)
-        if is_native_role(profiles.get(profile, {})):
-            return None
-        recipe = resolve_recipe(
-            profiles, profile, Overrides(target_profile=request.target_profile))
         choice = asker.check_choice(request.prompt, "--prompt") or recipe.prompt
-        minimum = sessions.min_remaining(
-            request.min_remaining, profiles.get(profile), for_process=True)
-    except (OSError, ValueError, configparser.Error, MfaSwitchError):
+    except MfaSwitchError:
         return None
     section = sections.get(recipe.target_profile, {})
     if (recipe.layout != "mfa" or recipe.code_process

@@ -181,6 +181,40 @@ def test_keys_move_to_keyring_sign_sts_from_there_and_move_back(
     assert secret_service.entry("default") is None
 
 
+def test_several_roles_from_a_keyring_source_share_one_code(
+        offline_aws, fake_sts, secret_service):
+    """One GetSessionToken signed with the keyring's keys, then each role
+    assumed with the session's, through one client for the group."""
+    aws = offline_aws
+    env = aws.env(**secret_service.env)
+    with aws.config.open("a") as config:
+        config.write(
+            "\n[profile ops]\n"
+            f"mfa_role_arn = {ROLE.rsplit('/', 1)[0]}/Ops\n"
+            f"mfa_serial = {OFFLINE_ACCOUNT.serial_number}\n")
+    assert aws.run("mfa-switch", "--profile", "default",
+                   "--move-keys-to-keyring", env=env).returncode == 0
+    session_key = "ASIAKEYRINGSESSION01"
+    fake_sts.answer(
+        fakests.session_token_response(access_key_id=session_key,
+                                       lifetime=43200),
+        fakests.assume_role_response(
+            "arn:aws:sts::123456789012:assumed-role/AccessToTestDev/alice",
+            access_key_id="ASIAROLEEXAMPLE00001"))
+
+    result = aws.run("mfa-switch", "dev", "ops", "--token-code", "123456",
+                     env=env)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert fake_sts.actions() == ["GetSessionToken", "AssumeRole", "AssumeRole"]
+    assert fake_sts.signers == [KEY_ID, session_key, session_key]
+    assert sorted(form.get("RoleArn") for form in fake_sts.requests[1:]) == \
+        sorted([ROLE, f"{ROLE.rsplit('/', 1)[0]}/Ops"])
+    assert files_holding(aws.home, SECRET) == []
+    text = aws.credentials.read_text()
+    assert "[dev]" in text and "[ops]" in text
+
+
 def test_move_back_restores_the_file_byte_for_byte(offline_aws, secret_service):
     aws = offline_aws
     odd = ("# keys\r\n[default]\r\nregion = eu-west-1\r\n"

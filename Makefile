@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 	@echo "[2/3] Updating pip"
 	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 \
 	    || { cat $(VENV)/install.log; echo "Updating pip failed (log above)."; exit 1; }
-	@echo "[3/3] Installing awscli-mfa-plugin with the AWS CLI, moto and the test tools (about a minute)"
+	@echo "[3/3] Installing awscli-mfa-plugin with the AWS CLI, moto and the test tools (a few minutes)"
 	@$(BIN)/python -m pip install -e '.[test]' >> $(VENV)/install.log 2>&1 \
 	    || { cat $(VENV)/install.log; echo "Installing failed (log above)."; exit 1; }
 	@touch $(STAMP)

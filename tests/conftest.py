@@ -73,14 +73,24 @@ OFFLINE_ACCOUNT = awsenv.Account(
 )
 
 
-@pytest.fixture
-def fake_sts():
-    """A scripted STS on a free loopback port (see tests/fakests.py), stopped after."""
-    server = fakests.FakeSts().start()
+def _running(server):
+    server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_sts():
+    """A scripted STS on a free loopback port (see tests/fakests.py), stopped after."""
+    yield from _running(fakests.FakeSts())
+
+
+@pytest.fixture
+def one_time_sts():
+    """An STS that takes each one-time code once (see fakests.OneTimeSts), stopped after."""
+    yield from _running(fakests.OneTimeSts())
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 
 from awscli_mfa_plugin.codes.prompt import seconds_left
 
-from tests import awsenv, fakests
+from tests import awsenv
 from tests.conftest import OFFLINE_ACCOUNT
 from tests.codes.test_prompt_pty import Terminal
 
@@ -42,15 +42,6 @@ done <<< "$COMMANDS"
 wait
 echo "ALL DONE"
 '''
-
-
-@pytest.fixture
-def one_time_sts():
-    server = fakests.OneTimeSts().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, DialogError, Unanswered, UsageError
 from awscli_mfa_plugin.plan.recipe import Recipe
-from tests import awsenv, fakests
+from tests import awsenv
 from tests.conftest import OFFLINE_ACCOUNT
 
 CALLER = str(awsenv.BIN / "aws-mfa-switch")
@@ -61,15 +61,6 @@ def display():
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-@pytest.fixture
-def one_time_sts():
-    server = fakests.OneTimeSts().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

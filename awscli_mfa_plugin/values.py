@@ -52,7 +52,10 @@ class Value:
         super().__init_subclass__(**kwargs)
         fields = list(cls._fields)
         defaults = dict(cls._defaults)
-        for name in cls.__dict__.get("__annotations__", {}):
+        own = cls.__dict__.get("__annotations__")
+        if own is None and "__annotate__" in cls.__dict__:
+            own = cls.__annotations__  # Python 3.14: evaluated when asked
+        for name in own or {}:
             if name not in fields:
                 fields.append(name)
             if name in cls.__dict__:

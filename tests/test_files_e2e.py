@@ -313,3 +313,29 @@ def test_a_fifo_config_file_reads_as_none(offline_aws):
     assert process.returncode == 253, process.stderr
     assert "The profile 'dev' is not in your AWS config" in process.stderr
     assert seconds + more < 20
+
+
+def test_a_variable_in_the_file_variables_is_expanded_as_botocore_does(aws, tmp_path):
+    """botocore reads ``$VAR/credentials``; the switch must write that file,
+    not a folder named ``$VAR`` in the current directory."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    moved = elsewhere / "credentials"
+    moved.write_bytes(aws.credentials.read_bytes())
+    work = tmp_path / "work"
+    work.mkdir()
+    env = aws.env(MFA_TEST_AWS_DIR=str(elsewhere),
+                  AWS_SHARED_CREDENTIALS_FILE="$MFA_TEST_AWS_DIR/credentials")
+
+    result = subprocess.run(
+        [AWS, "mfa-switch", "--profile", "dev", "--token-code", aws.code()],
+        capture_output=True, text=True, env=env, cwd=work, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert sections(moved).get("dev", "managed_by") == "mfa-switch"
+    assert list(work.iterdir()) == []
+    identity = subprocess.run(
+        [AWS, "sts", "get-caller-identity", "--profile", "dev"],
+        capture_output=True, text=True, env=env, cwd=work, timeout=120)
+    assert identity.returncode == 0, identity.stderr
+    assert ":assumed-role/" in identity.stdout

@@ -141,9 +141,8 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
             "region", methods=("instance", "env")),
         endpoint_url=parsed_globals.endpoint_url,
         verify_ssl=parsed_globals.verify_ssl,
-        config_path=os.path.expanduser(
-            session.get_config_variable("config_file")),
-        credentials_path=os.path.expanduser(
+        config_path=botocore_path(session.get_config_variable("config_file")),
+        credentials_path=botocore_path(
             session.get_config_variable("credentials_file")),
         cache_dir=cache_dir,
         user_name=_login_name(),
@@ -234,6 +233,21 @@ def _check_keys(request, flag):
         raise UsageError(
             f"{flag} only moves keys; flags of a switch such as --role-arn or "
             "--token-code have no place beside it.")
+
+
+def botocore_path(path):
+    """``path`` (``AWS_CONFIG_FILE`` and the like) as botocore opens it.
+
+    botocore expands ``$VARIABLES`` and then ``~`` before it reads a file
+    (``configloader.raw_config_parse``); the files written must be the ones
+    it reads.
+
+    >>> import os
+    >>> os.environ["MFA_SWITCH_DOCTEST_DIR"] = "/srv/aws"
+    >>> botocore_path("$MFA_SWITCH_DOCTEST_DIR/credentials")
+    '/srv/aws/credentials'
+    """
+    return os.path.expanduser(os.path.expandvars(path))
 
 
 def _login_name():

@@ -22,7 +22,7 @@ from botocore.config import Config
 from botocore.configloader import raw_config_parse
 from botocore.credentials import SharedCredentialProvider
 from botocore.endpoint import DEFAULT_TIMEOUT
-from botocore.exceptions import ProfileNotFound
+from botocore.exceptions import BotoCoreError, ProfileNotFound
 from botocore.utils import parse_timestamp
 
 from awscli_mfa_plugin.keys.store import KeyringStore, in_keyring
@@ -78,12 +78,15 @@ def _share_credentials_parse(session, read_sections):
     left to botocore's parser, which turns those into dicts.  The provider
     is replaced through its constructor's ``ini_parser`` parameter; if a
     botocore lays out its chain differently, nothing is replaced and the
-    chain parses the file itself, which is only slower.
+    chain parses the file itself, which is only slower.  Nor is anything
+    replaced when botocore cannot build its chain (an invalid setting, say):
+    it tries again when the credentials are resolved, where the error gets
+    its sentence (or never, for keys from the keyring).
     """
     try:
         resolver = session.get_component("credential_provider")
         providers = resolver.providers
-    except (AttributeError, ValueError, KeyError):
+    except (AttributeError, ValueError, KeyError, BotoCoreError):
         return
     path = session.get_config_variable("credentials_file")
     profile = session.get_config_variable("profile") or "default"

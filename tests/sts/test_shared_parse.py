@@ -5,6 +5,7 @@ with thousands of profiles that costs more than the STS call.  These tests
 check that it reads through the reader it is given, and still finds what
 its own parse would find.
 """
+import botocore.exceptions
 import botocore.session
 import pytest
 
@@ -97,3 +98,20 @@ def test_a_section_with_a_sub_block_is_left_to_botocores_parser(files):
                                        reader)
     assert keys_of(source) == ("AKIDDEFAULT", "secretDefault", None)
     assert reader.paths == [str(files)]
+
+
+def test_a_setting_botocore_refuses_is_left_for_later(files, monkeypatch):
+    """Building botocore's chain can fail on a setting (here the metadata
+    endpoint mode); that must not stop a source whose keys are handed in
+    (the keyring), and is reported when the chain is used, as before."""
+    monkeypatch.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv5")
+    reader = Reader()
+    source = sourcesession.for_profile(botocore.session.Session(), "default",
+                                       reader)
+    source.set_credentials("AKIDFROMKEYRING", "secretFromKeyring")
+    assert keys_of(source) == ("AKIDFROMKEYRING", "secretFromKeyring", None)
+    other = sourcesession.for_profile(botocore.session.Session(), "default",
+                                      reader)
+    with pytest.raises(botocore.exceptions.BotoCoreError):
+        other.get_credentials()
+    assert reader.paths == []

@@ -83,10 +83,31 @@ class Paths:
         config = environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config")
         cli = os.path.join(home, ".aws", "cli")
         return cls(
-            config=os.path.abspath(_expand_home(config, home)),
+            config=os.path.abspath(
+                _expand_home(_expand_variables(config, environ), home)),
             alias=os.path.join(cli, "alias"),
             record=os.path.join(cli, RECORD_NAME),
         )
+
+
+#: ``$NAME`` or ``${NAME}``, as ``os.path.expandvars`` reads them on POSIX.
+_VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+
+
+def _expand_variables(path, environ):
+    """``os.path.expandvars(path)`` with the variables of ``environ``.
+
+    botocore expands variables, then ``~``, in ``AWS_CONFIG_FILE``; an
+    unknown variable stays as it is, as there.
+
+    >>> _expand_variables("${CFG}/config:$NOPE", {"CFG": "/srv"})
+    '/srv/config:$NOPE'
+    """
+    def value(match):
+        name = match.group(1).strip("{}")
+        return environ.get(name, match.group(0))
+
+    return _VARIABLE.sub(value, path)
 
 
 def _expand_home(path, home):

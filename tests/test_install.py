@@ -209,6 +209,18 @@ class TestInstall:
         assert installer("uninstall", AWS_CONFIG_FILE=str(config)).returncode == 0
         assert "mfa_switch" not in config.read_text()
 
+    def test_a_variable_in_aws_config_file_is_expanded_as_botocore_does(
+            self, home, tmp_path, monkeypatch):
+        folder = tmp_path / "elsewhere"
+        monkeypatch.chdir(tmp_path)
+        result = installer("install", "--cli-version", "1",
+                           MFA_TEST_CONFIG_DIR=str(folder),
+                           AWS_CONFIG_FILE="${MFA_TEST_CONFIG_DIR}/config")
+        assert result.returncode == 0, result.stderr
+        assert parsed(folder / "config")["plugins"]["mfa_switch"] == \
+            "awscli_mfa_plugin"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere"]
+
     def test_the_module_runs_as_a_program(self, home):
         result = subprocess.run(
             [sys.executable, "-m", "awscli_mfa_plugin", "install", "--cli-version", "1"],

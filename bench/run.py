@@ -219,7 +219,7 @@ class Bench:
             Side(fast.label, fast.argv(), env),
             Side("python -c pass (this virtualenv's interpreter, nothing else)",
                  [sys.executable, "-c", "pass"], env),
-            note="reference: the floor any Python command pays")
+            note="reference: the floor any Python command pays", short=True)
         if "credential-process" in self.features:
             yield Comparison(
                 Side(fast.label, fast.argv(), env),
@@ -284,7 +284,7 @@ class Bench:
                                        "--credential-process"], env),
             Side("python -c pass (the same interpreter and install)",
                  [python, "-c", "pass"], env),
-            goal=2.0)
+            goal=2.0, short=True)
 
     def regular_install(self):
         """A virtualenv with this tree installed as pip installs it for users.
@@ -332,11 +332,22 @@ class Bench:
     }
 
 
+#: Runs of a few dozen milliseconds move by several milliseconds each on a
+#: shared machine; comparisons of such commands (``short=True``) run this
+#: many times as often, which costs seconds and steadies their medians.
+SHORT_RUNS_FACTOR = 5
+
+
 class Comparison:
     """Side ``a`` against side ``b``; ``goal`` is the ratio a/b to stay under."""
 
-    def __init__(self, a, b, goal=None, note=None):
+    def __init__(self, a, b, goal=None, note=None, short=False):
         self.a, self.b, self.goal, self.note = a, b, goal, note
+        self.short = short
+
+    def runs(self, runs):
+        """How many runs per side, given ``--runs``."""
+        return runs * SHORT_RUNS_FACTOR if self.short else runs
 
 
 class Skip:
@@ -466,7 +477,8 @@ def main(argv=None):
                         if args.instructions:
                             count_instructions(item)
                             continue
-                        compare(item.a, item.b, args.runs, args.warmup)
+                        compare(item.a, item.b, item.runs(args.runs),
+                                args.warmup)
                         print_pair(item)
                 except CommandFailed as error:
                     failed = True
@@ -583,6 +595,8 @@ def print_pair(item):
               f"{side.label}")
     if item.note:
         print(f"   ({item.note})")
+    if item.short:
+        print(f"   ({len(item.a.walls)} runs per side: short commands)")
 
 
 def print_summary(rows):

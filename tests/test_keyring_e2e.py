@@ -131,10 +131,21 @@ def secret_service(isolated_home):
 
 
 def files_holding(folder, needle):
-    """Every file under ``folder`` whose bytes contain ``needle``."""
-    return [str(path) for path in folder.rglob("*")
-            if path.is_file() and not path.is_symlink()
-            and needle.encode() in path.read_bytes()]
+    """Every file under ``folder`` whose bytes contain ``needle``.
+
+    gnome-keyring writes its keyring through temporary files that it
+    renames a moment later: a file gone between listing and reading held
+    nothing that is still on disk.
+    """
+    found = []
+    for path in folder.rglob("*"):
+        try:
+            if (path.is_file() and not path.is_symlink()
+                    and needle.encode() in path.read_bytes()):
+                found.append(str(path))
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def switched(fake_sts):

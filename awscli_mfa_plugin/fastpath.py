@@ -27,7 +27,7 @@ from awscli_mfa_plugin.plan.recipe import (
     resolve_recipe,
     shadowing_key,
 )
-from awscli_mfa_plugin.stored import from_section, profile_map
+from awscli_mfa_plugin.stored import from_section, is_managed, profile_map
 from awscli_mfa_plugin.values import Value
 
 #: Options that take a value and that this module understands.  The global
@@ -205,7 +205,6 @@ def nobody_to_ask(argv, env):
     a section it would refuse, another layout - this returns ``None``.
     """
     from awscli_mfa_plugin.codes import asker
-    from awscli_mfa_plugin.stored import is_managed
     from awscli_mfa_plugin.plan.planner import fits_session, kept_session
 
     request = parse_args(argv)

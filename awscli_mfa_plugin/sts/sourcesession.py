@@ -16,8 +16,6 @@ Its clients give up on a silent endpoint within a minute (see
 :func:`client_config`), and hand an unreadable timestamp over as the text
 it was, for :mod:`awscli_mfa_plugin.sts` to refuse in a sentence.
 """
-import os
-
 from botocore.config import Config
 from botocore.configloader import raw_config_parse
 from botocore.credentials import SharedCredentialProvider
@@ -26,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ProfileNotFound
 from botocore.utils import parse_timestamp
 
 from awscli_mfa_plugin.keys.store import KeyringStore, in_keyring
+from awscli_mfa_plugin.request.parse import botocore_path
 
 #: Seconds to wait for a connection, and then for each read of the answer,
 #: unless the user chose with --cli-connect-timeout / --cli-read-timeout.
@@ -92,8 +91,7 @@ def _share_credentials_parse(session, read_sections):
     profile = session.get_config_variable("profile") or "default"
 
     def parse(filename):
-        expanded = os.path.expanduser(os.path.expandvars(filename))
-        sections = read_sections(expanded)
+        sections = read_sections(botocore_path(filename))
         if any(str(value).startswith("\n")
                for value in sections.get(profile, {}).values()):
             return raw_config_parse(filename)

@@ -133,3 +133,15 @@ class DialogError(MfaSwitchError):
 
 class BusyError(MfaSwitchError):
     """Another mfa-switch held the turn to ask for a code for too long."""
+
+
+class ChildCommandError(UsageError):
+    """The command after ``--exec`` is missing or cannot be started.
+
+    Its exit status follows the shells': 127 for a command not found, 126
+    for one that cannot be run; 252 when there is no command at all.
+    """
+
+    def __init__(self, message, exit_code=ExitCode.USAGE):
+        super().__init__(message)
+        self.exit_code = exit_code

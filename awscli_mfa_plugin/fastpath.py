@@ -230,7 +230,8 @@ def nobody_to_ask(argv, env):
     if stored is not None and stored.seconds_left(now) > minimum \
             and stored.serves(recipe):
         return None
-    if kept_session(sections, recipe, now) is not None and fits_session(recipe):
+    if kept_session(sections, recipe, now, minimum) is not None \
+            and fits_session(recipe):
         return None
     terminal = env.open_terminal()
     if terminal is not None:

@@ -103,7 +103,7 @@ def run(request, tools):
         _check_writable(request, to_switch, ())
         to_switch = _with_devices(to_switch, request, tools, say)
         planned = planner.exchanges(to_switch, request, sections,
-                                    tools.env.now())
+                                    tools.env.now(), tools.profiles)
         _check_writable(request, (), planned)
     delivery = Delivery(region=region_of(request, tools.profiles,
                                          found[0].recipe.profile))
@@ -114,7 +114,7 @@ def run(request, tools):
             more, to_switch, sections = _keep(request, tools, to_switch)
             kept += more
             planned = planner.exchanges(to_switch, request, sections,
-                                        tools.env.now())
+                                        tools.env.now(), tools.profiles)
             _check_writable(request, (), planned)
         now = tools.env.now()
         kept_lines = [sentences.kept_line(item, now) for item in kept]

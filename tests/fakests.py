@@ -337,3 +337,95 @@ class OneTimeSts(FakeSts):
                 f"arn:aws:sts::{account[0]}:assumed-role/{role}/"
                 f"{form.get('RoleSessionName', 'alice')}",
                 access_key_id=f"ASIAFAKEROLE{number:08d}")
+
+
+class LongJobSts(FakeSts):
+    """An STS for jobs that outlive their credentials: short lifetimes, expiry enforced.
+
+    Like the real one, it issues MFA sessions (GetSessionToken, signed with
+    the long-term key and a code) and roles (AssumeRole, either from a
+    session or signed with the long-term key and a code), each lasting a
+    few seconds (``session_lifetime``, ``role_lifetime``), takes each code
+    once, and refuses any request signed with a key that has expired
+    (``ExpiredToken``) or that it never issued.  ``GetCallerIdentity``
+    stands for the job's own calls; ``calls()`` says who signed each.
+    """
+
+    def __init__(self, long_term_key, session_lifetime=8.0, role_lifetime=3.0):
+        super().__init__()
+        self.long_term_key = long_term_key
+        self.session_lifetime = session_lifetime
+        self.role_lifetime = role_lifetime
+        self.accepted = []
+        #: access key id -> (kind, expiry as a POSIX time)
+        self.keys = {long_term_key: ("long-term", float("inf"))}
+        #: (action, signer's kind, status) of every request.
+        self.log = []
+
+    def _issue(self, kind, lifetime, number):
+        import time
+
+        key = f"ASIA{kind.upper()[:4]}{number:012d}"
+        expiry = time.time() + lifetime
+        self.keys[key] = (kind, expiry)
+        when = datetime.datetime.fromtimestamp(expiry, datetime.timezone.utc)
+        return key, f"{when:%Y-%m-%dT%H:%M:%SZ}"
+
+    def _next(self, form, signer=None):
+        import time
+
+        with self._lock:
+            self.requests.append(form)
+            self.signers.append(signer)
+            answer = self._answer(form, signer, time.time())
+            kind = self.keys.get(signer, ("unknown", 0))[0]
+            self.log.append((form.get("Action"), kind, answer[0]))
+            return answer
+
+    def _answer(self, form, signer, now):
+        action = form.get("Action")
+        kind, expiry = self.keys.get(signer, (None, 0))
+        if kind is None:
+            return error_response(*INVALID_KEY)
+        if expiry <= now:
+            return error_response(*EXPIRED_TOKEN)
+        code = form.get("TokenCode")
+        if code is not None:
+            if code in self.accepted or kind != "long-term":
+                return error_response(*INVALID_CODE)
+            self.accepted.append(code)
+        number = len(self.requests)
+        if action == "GetSessionToken":
+            if code is None or kind != "long-term":
+                return error_response(*SESSION_CREDENTIALS)
+            key, expiration = self._issue("session", self.session_lifetime,
+                                          number)
+            return session_token_response(access_key_id=key,
+                                          expiration=expiration)
+        if action == "AssumeRole":
+            if code is None and kind != "session":
+                return error_response(*NOT_AUTHORIZED)
+            key, expiration = self._issue("role", self.role_lifetime, number)
+            role = form.get("RoleArn", "").rsplit("/", 1)[-1]
+            return assume_role_response(
+                f"arn:aws:sts::123456789012:assumed-role/{role}/"
+                f"{form.get('RoleSessionName', 'alice')}",
+                access_key_id=key, expiration=expiration)
+        if action == "GetCallerIdentity":
+            return caller_identity_response()
+        return error_response(400, "InvalidAction", f"Could not find {action}")
+
+    def calls(self, action="GetCallerIdentity"):
+        """``(signer's kind, HTTP status)`` of every request of ``action``."""
+        with self._lock:
+            return [(kind, status) for done, kind, status in self.log
+                    if done == action]
+
+    def count(self, action, kind=None, coded=None):
+        """How many ``action`` requests succeeded (signed by ``kind``)."""
+        with self._lock:
+            return sum(1 for form, (done, signer, status)
+                       in zip(self.requests, self.log)
+                       if done == action and status == 200
+                       and kind in (None, signer)
+                       and coded in (None, "TokenCode" in form))

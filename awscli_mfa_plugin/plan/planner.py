@@ -9,10 +9,13 @@ profile, several or ``--all``, is planned here the same way.
 2. :func:`keep` — stored credentials that still serve their recipe for
    long enough are kept, and nothing more is done for them.
 3. :func:`exchanges` — the rest, grouped by source profile and device:
-   one code per group.  A kept MFA session of that source and device
-   serves the roles it can without any code; a group with one profile left
-   gets a direct MFA call (full duration, no role chaining); a group with
-   several gets one MFA session and each role assumed from it.
+   one code per group.  Every role is assumed from an MFA session of that
+   source and device (GetSessionToken, kept in ``[<source>-mfa-session]``),
+   so that later renewals need no code until the session ends: a kept one
+   serves without any code, else one code makes a new one.  Two cases get
+   a direct MFA call instead: a role alone in its group that asks for more
+   than the hour role chaining allows, and a session-token profile alone
+   (it *is* a session).
 
 Pure over values read beforehand (botocore's profile map, the credentials
 file's sections, the CLI cache reader); discovery of a missing device
@@ -45,9 +48,11 @@ SESSION_SUFFIX = "-mfa-session"
 #: Not ``mfa_serial``: that is a recipe key, and would make the section
 #: look like a switchable profile to the listing and to ``--profile``.
 SESSION_SERIAL_KEY = "mfa_session_serial"
-#: A kept session is reused while it has more than this left, so that the
-#: roles assumed from it are not born at the end of its life.
-SESSION_MARGIN = datetime.timedelta(minutes=5)
+#: A kept session is reused while it has more than the run's minimum
+#: remaining time left (``mfa_min_remaining``, as for the role), so that
+#: the roles assumed from it are not born at the end of its life; this is
+#: that minimum when nobody says otherwise.
+SESSION_MARGIN = datetime.timedelta(seconds=sessions.DEFAULT_MIN_REMAINING)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,16 +96,13 @@ class Exchange:
     targets: Tuple[Target, ...]
     #: A still-valid MFA session that serves every target without a code.
     session: Optional[Session] = None
+    #: One target, one MFA call of its own (no session, no role chaining).
+    direct: bool = False
 
     @property
     def first(self):
         """The recipe that stands for the group (source, device, code source)."""
         return self.targets[0].recipe
-
-    @property
-    def direct(self):
-        """One target and no kept session: one MFA call, no role chaining."""
-        return self.session is None and len(self.targets) == 1
 
     @property
     def needs_code(self):
@@ -193,7 +195,7 @@ def _still_valid(target, request, profiles, sections, cached, now):
     recipe = target.recipe
     minimum = sessions.min_remaining(
         request.min_remaining, profiles.get(recipe.profile),
-        for_process=request.credential_process)
+        for_process=request.renews_itself)
     if target.sink == CACHE:
         # botocore itself renews cached credentials this close to expiry.
         return cached(target.native_config, minimum)
@@ -209,9 +211,11 @@ def _still_valid(target, request, profiles, sections, cached, now):
     return stored
 
 
-def exchanges(to_switch, request, sections, now):
+def exchanges(to_switch, request, sections, now, profiles=None):
     """Group the targets to switch into :class:`Exchange` values.
 
+    ``profiles`` (botocore's profile map) gives each recipe's minimum
+    remaining time, which a kept session must have left to be reused.
     Raises :class:`UsageError` when ``--token-code`` would have to serve
     more than one device.
     """
@@ -224,16 +228,19 @@ def exchanges(to_switch, request, sections, now):
     for group in grouped.values():
         kept = None
         if request.token_code is None and not request.force:
-            kept = kept_session(sections, group[0].recipe, now)
+            first = group[0].recipe
+            kept = kept_session(sections, first, now, sessions.min_remaining(
+                request.min_remaining, (profiles or {}).get(first.profile),
+                for_process=request.renews_itself))
         if kept is None:
-            planned.append(Exchange(tuple(group)))
+            planned.append(_new_exchange(group))
             continue
         served = [t for t in group if fits_session(t.recipe)]
         rest = [t for t in group if not fits_session(t.recipe)]
         if served:
             planned.append(Exchange(tuple(served), kept))
         if rest:
-            planned.append(Exchange(tuple(rest)))
+            planned.append(_new_exchange(rest))
     needing = [e for e in planned if e.needs_code]
     if request.token_code is not None and len(needing) > 1:
         raise UsageError(
@@ -243,6 +250,20 @@ def exchanges(to_switch, request, sections, now):
             + "); leave it out to be asked for each code."
         )
     return planned
+
+
+def _new_exchange(group):
+    """The exchange of a group no kept session serves: one code either way.
+
+    Alone, a role that asks for more than role chaining gives, or a
+    session-token profile (which is a session itself), is switched with
+    one direct MFA call; everything else goes through a new MFA session,
+    kept so that renewals need no code while it lasts.
+    """
+    if len(group) == 1 and not (group[0].recipe.uses_role
+                                and fits_session(group[0].recipe)):
+        return Exchange(tuple(group), direct=True)
+    return Exchange(tuple(group))
 
 
 def fits_session(recipe):
@@ -260,16 +281,20 @@ def fits_session(recipe):
             or (recipe.duration_seconds or 0) <= CHAINED_ROLE_MAX)
 
 
-def kept_session(sections, recipe, now):
+def kept_session(sections, recipe, now, minimum=None):
     """The still-valid MFA session for the recipe's source and device, or ``None``.
 
-    ``sections`` is the credentials file as ``inifile.read_sections`` gives it.
+    ``sections`` is the credentials file as ``inifile.read_sections`` gives
+    it; the session must have more than ``minimum`` seconds left (default:
+    :data:`SESSION_MARGIN`).
     """
     section = sections.get(session_section(recipe), {})
     stored = from_section(section)
     if stored is None or section.get(SESSION_SERIAL_KEY) != recipe.serial_number:
         return None
-    if stored.expiration - now <= SESSION_MARGIN:
+    margin = SESSION_MARGIN if minimum is None else datetime.timedelta(
+        seconds=minimum)
+    if stored.expiration - now <= margin:
         return None
     return Session(session_section(recipe), recipe.serial_number, stored, True)
 

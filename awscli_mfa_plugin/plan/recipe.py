@@ -42,6 +42,12 @@ DEFAULT_SOURCE_PROFILE = "default"
 #: The command whose standard output is the code (profile or source profile).
 PROCESS_KEY = "mfa_process"
 
+#: How long the MFA session lasts that roles are assumed from (profile or
+#: source profile), and how long when nobody says: STS's own default for
+#: GetSessionToken, a working day and its breaks on one code (README).
+SESSION_DURATION_KEY = "mfa_session_duration"
+DEFAULT_SESSION_DURATION = 43200
+
 #: aws-mfa keeps ``[<profile>-long-term]`` beside the ``[<profile>]`` it
 #: writes; its keys (``aws_mfa_device``, ``assume_role``) are aws-mfa's own
 #: names, see https://github.com/broamski/aws-mfa.
@@ -56,6 +62,7 @@ AWS_MFA_DURATIONS = {True: "3600", False: "43200"}
 #: (the profile, its source profile, aws-mfa's long-term section): the
 #: recipe keys and the AWS CLI's own role keys.
 VALUE_KEYS = (*RECIPE_KEYS, PROCESS_KEY, MIN_REMAINING_KEY,
+              SESSION_DURATION_KEY,
               "role_arn", "source_profile", "credential_source",
               "duration_seconds", "role_session_name", "external_id",
               AWS_MFA_DEVICE_KEY, AWS_MFA_ROLE_KEY)
@@ -95,6 +102,9 @@ class Recipe(Value):
     #: Where the recipe was read: ``mfa`` (``mfa_*`` keys), ``aws-mfa``
     #: (``[<profile>-long-term]``) or ``native`` (``role_arn`` profiles).
     layout: str = "mfa"
+    #: ``mfa_session_duration`` of the profile, else of its source profile
+    #: (``None``: not set).
+    session_duration: int | None = None
 
     @property
     def uses_role(self):
@@ -196,9 +206,25 @@ def _recipe(profiles, profile, values, target_profile, user_name, layout):
                       or source_config.get(PROCESS_KEY) or None),
         prompt=_prompt(profiles, profile, source),
         layout=layout,
+        session_duration=_session_duration(profiles, profile, source),
     )
     check_recipe(recipe, profiles)
     return recipe
+
+
+def _session_duration(profiles, profile, source):
+    """``mfa_session_duration`` of the profile, else of its source, checked.
+
+    >>> _session_duration({"a": {"mfa_session_duration": "3600"}, "s": {}},
+    ...                   "a", "s")
+    3600
+    """
+    for name in (profile, source):
+        value = profiles.get(name, {}).get(SESSION_DURATION_KEY)
+        if value is not None and str(value).strip():
+            return parse_duration(value, uses_role=False,
+                                  origin=SESSION_DURATION_KEY)
+    return None
 
 
 def _prompt(profiles, profile, source):
@@ -422,7 +448,8 @@ def _comment_marker(key, value):
     return match.group(1) if match else None
 
 
-def parse_duration(value, uses_role):
+def parse_duration(value, uses_role,
+                   origin="mfa_duration_seconds or --duration-seconds"):
     """Turn a configured or given duration into seconds within STS's range.
 
     >>> parse_duration("3600", uses_role=True)
@@ -438,15 +465,15 @@ def parse_duration(value, uses_role):
     what = "a role" if uses_role else "a session token"
     if not (text.isascii() and text.isdigit()):
         raise UsageError(
-            f"The duration {text!r} (mfa_duration_seconds or "
-            "--duration-seconds) is not a positive whole number of seconds: "
+            f"The duration {text!r} ({origin}) is not a positive whole "
+            "number of seconds: "
             f"give one from {low} to {high} for {what}."
         )
     seconds = int(text)
     if not low <= seconds <= high:
         raise UsageError(
-            f"The duration {seconds} (mfa_duration_seconds or "
-            f"--duration-seconds) is outside what STS allows for {what}: "
+            f"The duration {seconds} ({origin}) is outside what STS allows "
+            f"for {what}: "
             f"{low} to {high} seconds."
         )
     return seconds

@@ -5,6 +5,7 @@ module words what went right: kept credentials, new ones, MFA sessions,
 role chaining, and the failures of a run of several profiles.  Standard
 library only: the standalone fast path words a kept answer the same way.
 """
+from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS
 from awscli_mfa_plugin.stored import owner
 
 
@@ -89,6 +90,16 @@ def switched_lines(outcome, now, several):
         else:
             lines.append(f"Profile {item.target.name!r} now uses {creds.arn}")
             lines.append(f"{describe_until(creds.expiration, now)}.")
+    for item in outcome.switched:
+        recipe = item.target.recipe
+        if recipe.uses_role and not item.chained and \
+                (recipe.duration_seconds or 0) > CHAINED_ROLE_MAX_SECONDS:
+            lines.append(
+                f"Profile {item.target.name!r} asks for "
+                f"{recipe.duration_seconds} s, longer than the hour a role "
+                "assumed from an MFA session may last, so the code went into "
+                "its own AssumeRole: it gets its full duration, but no MFA "
+                "session is kept and its next renewal needs a new code.")
     chained = [item for item in outcome.switched if item.chained]
     if chained:
         note = ("Roles assumed from an MFA session last at most one hour "

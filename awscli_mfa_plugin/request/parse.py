@@ -88,6 +88,19 @@ class Request(Value):
     #: the profile's long-term keys change home instead of a switch
     #: (``"to-keyring"``, ``"to-file"``, ``"add"``), else ``None``.
     keys_action: str | None = None
+    #: ``--exec -- COMMAND [ARGUMENT...]``: the command to run with the
+    #: profile's credentials (renewed), else ``None``.
+    exec_command: tuple[str, ...] | None = None
+    #: ``--no-server``: the command gets fixed keys in its environment.
+    no_server: bool = False
+    #: ``--exec-port``: the endpoint's port (``None``: any free one).
+    exec_port: str | None = None
+
+    @property
+    def renews_itself(self):
+        """True for the consumers that come back for more: a credential
+        process and the child of ``--exec`` (SDKs renew 15 minutes ahead)."""
+        return self.credential_process or self.exec_command is not None
 
     @property
     def several(self):

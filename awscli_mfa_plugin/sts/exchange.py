@@ -3,12 +3,14 @@
 Each :class:`~awscli_mfa_plugin.plan.planner.Exchange` is one source
 profile and device:
 
-* direct (one target, no kept session): the code goes into the target's own
-  AssumeRole or GetSessionToken, so the credentials last as long as the
-  recipe asks;
-* through an MFA session: one code for one GetSessionToken (or a kept
-  session, no code at all), then every role of the group assumed from it
-  in parallel threads.  STS caps such roles at one hour (role chaining).
+* through an MFA session, the usual way: one code for one GetSessionToken
+  (or a kept session, no code at all), then every role of the group
+  assumed from it in parallel threads.  STS caps such roles at one hour
+  (role chaining); the session lasts ``mfa_session_duration`` and is kept,
+  so every renewal until it ends needs no code;
+* direct (a role alone that asks for more than an hour, or a session-token
+  profile alone): the code goes into the target's own AssumeRole or
+  GetSessionToken, so the credentials last as long as the recipe asks.
 
 Nothing is written here: :class:`Outcome` says what was obtained, and the
 deliver stage writes it.  A role STS refuses, or a device whose code is
@@ -20,7 +22,8 @@ from typing import Any, Optional, Tuple
 
 from awscli_mfa_plugin.errors import Cancelled, ExitCode, MfaSwitchError
 from awscli_mfa_plugin.plan.planner import Session, Target, fits_session
-from awscli_mfa_plugin.plan.recipe import CHAINED_ROLE_MAX
+from awscli_mfa_plugin.plan.recipe import (  # noqa: F401 (in a docstring)
+    CHAINED_ROLE_MAX, DEFAULT_SESSION_DURATION)
 from awscli_mfa_plugin.sts import calls as sts
 
 #: STS calls in flight at once, through the group's one client (botocore
@@ -107,14 +110,34 @@ def _direct(target, create, codes, now):
 def _new_session(exchange, create, codes, now):
     """One code, one GetSessionToken for a group of targets."""
     first = exchange.first
-    # A session-token profile in the group says how long the session lasts;
-    # otherwise STS's default (12 hours) serves the roles best.
-    duration = max((t.recipe.duration_seconds or 0 for t in exchange.targets
-                    if not t.recipe.uses_role), default=0) or None
+    duration = session_duration(t.recipe for t in exchange.targets)
     client = create("sts")
     creds = codes.exchange(first, lambda code: sts.get_session_token(
         client, first.serial_number, code, duration, first, now=now))
     return Session(exchange.session_section, first.serial_number, creds, False)
+
+
+def session_duration(recipes):
+    """How long a new MFA session of a group lasts, in seconds.
+
+    ``mfa_session_duration`` (the longest the group's profiles set), else
+    the longest a session-token profile of the group asks for (the session
+    is its credentials), else ``None``: no DurationSeconds, so STS's own
+    default, :data:`DEFAULT_SESSION_DURATION` (12 hours).
+
+    >>> from awscli_mfa_plugin.plan.recipe import Recipe
+    >>> session_duration([Recipe("a", "a", "s", "m", "arn:r")]) is None
+    True
+    >>> session_duration([Recipe("a", "a", "s", "m", duration_seconds=3600),
+    ...                   Recipe("b", "b", "s", "m", "arn:r",
+    ...                          session_duration=7200)])
+    7200
+    """
+    recipes = list(recipes)
+    return (max((r.session_duration or 0 for r in recipes), default=0)
+            or max((r.duration_seconds or 0 for r in recipes
+                    if not r.uses_role), default=0)
+            or None)
 
 
 def _assume_all(group, session, create, now):

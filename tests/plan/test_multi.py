@@ -91,15 +91,21 @@ class TestThroughTheCli:
         first = aws.run("mfa-switch", "dev", "ops", "--token-code", aws.code())
         assert first.returncode == 0, first.stderr
         kept = sections(aws)["default-mfa-session"]
-        # Ask for more time than the written profiles have (even the 12-hour
-        # session token), so they are renewed - from the kept session.
-        renew = ("--min-remaining", "50000")
+        # Ask for more time than the roles have (one hour) and less than
+        # the 12-hour session has, so they are renewed - from the session.
+        renew = ("--min-remaining", "4000")
         for args in (("ops", "dev"), ("--profile", "ops"),
                      ("--profile", "session")):
             again = aws.run("mfa-switch", *args, *renew, input="")
             assert again.returncode == 0, again.stderr
             assert "no code was needed" in again.stderr
         assert sections(aws)["default-mfa-session"] == kept
+        # The minimum remaining time applies to the session too: more than
+        # it has left, and a code is due.
+        longer = aws.run("mfa-switch", "--profile", "ops", "--min-remaining",
+                         "50000", input="")
+        assert longer.returncode == 252
+        assert "No MFA code" in longer.stderr
         # --force renews everything, the MFA session included: a code is due.
         forced = aws.run("mfa-switch", "ops", "dev", "--force", input="")
         assert forced.returncode == 252
@@ -190,7 +196,8 @@ class StubbedSts:
 
     The roles of a group are assumed in threads through one client, in no
     fixed order, so an answer is matched to its call by what it answers
-    (the operation and the RoleArn), never by position.  Each answer is
+    (the operation and the RoleArn, or the device of a GetSessionToken),
+    never by position.  Each answer is
     given once, to a call with exactly its expected parameters; anything
     else fails the test.  ``created`` has the keyword arguments of every
     client made.
@@ -204,7 +211,7 @@ class StubbedSts:
             script(self)
 
     def add(self, operation, params, parsed, status=200):
-        key = (operation, params.get("RoleArn"))
+        key = (operation, params.get("RoleArn") or params.get("SerialNumber"))
         assert key not in self.answers, f"two answers for {key}"
         self.answers[key] = (params, (AWSResponse(None, status, {}, None),
                                       dict(parsed)))
@@ -233,7 +240,7 @@ class StubbedSts:
 
     def _answer(self, model, context, **kwargs):
         params = context["stub_params"]
-        key = (model.name, params.get("RoleArn"))
+        key = (model.name, params.get("RoleArn") or params.get("SerialNumber"))
         with self._lock:
             assert key in self.answers, f"unexpected call {key}: {params}"
             expected, response = self.answers.pop(key)
@@ -258,9 +265,13 @@ class Codes:
         return use("123456")
 
 
-def session_token(stubs):
-    stubs.add("GetSessionToken", {"SerialNumber": SERIAL, "TokenCode": "123456"},
+def session_token(stubs, serial=SERIAL):
+    stubs.add("GetSessionToken", {"SerialNumber": serial, "TokenCode": "123456"},
               {"Credentials": CREDS})
+
+
+def session_token_of(serial):
+    return lambda stubs: session_token(stubs, serial)
 
 
 def role_arn(name):
@@ -349,14 +360,15 @@ def test_one_code_per_device_and_token_code_serves_only_one():
     with pytest.raises(UsageError, match="serves one MFA device"):
         plan(two_devices, token_code="123456")
     planned = plan(two_devices)
-    # Alone on its device, each role is assumed directly with its code.
-    assert [e.direct for e in planned] == [True, True]
-    stubs = StubbedSts(assumed_with_code("a"),
-                       assumed_with_code("b", SERIAL + "2"))
+    # Alone on its device, each role is assumed from an MFA session of its
+    # own, made with its code (and kept, so renewals need none).
+    assert [e.direct for e in planned] == [False, False]
+    stubs = StubbedSts(session_token, session_token_of(SERIAL + "2"),
+                       assumed("a"), assumed("b"))
     codes = Codes()
     outcome = exchange.run(planned, stubs.creator, codes, NOW)
     assert codes.asked == [SERIAL, SERIAL + "2"]
-    assert not outcome.failed and not outcome.sessions
+    assert not outcome.failed and len(outcome.new_sessions()) == 2
     stubs.done()
 
 
@@ -394,12 +406,12 @@ def test_a_kept_session_serves_what_role_chaining_can_give():
 def test_a_refused_code_for_one_device_keeps_the_other_devices_roles():
     def wrong_code(stubs):
         stubs.add_error(
-            "AssumeRole", {"RoleArn": role_arn("b"), "RoleSessionName": "alice",
-                           "SerialNumber": SERIAL + "2", "TokenCode": "123456"},
+            "GetSessionToken", {"SerialNumber": SERIAL + "2",
+                                "TokenCode": "123456"},
             403, "AccessDenied",
             "MultiFactorAuthentication failed with invalid MFA one time "
             "pass code.")
-    stubs = StubbedSts(assumed_with_code("a"), wrong_code)
+    stubs = StubbedSts(session_token, assumed("a"), wrong_code)
     outcome = exchange.run(
         plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
         stubs.creator, Codes(), NOW)
@@ -410,8 +422,70 @@ def test_a_refused_code_for_one_device_keeps_the_other_devices_roles():
 
 
 def test_cancelling_at_the_second_device_stops_everything():
-    stubs = StubbedSts(assumed_with_code("a"))
+    stubs = StubbedSts(session_token, assumed("a"))
     with pytest.raises(Cancelled):
         exchange.run(plan([recipe("a"), recipe("b", serial=SERIAL + "2")]),
                      stubs.creator, Codes(cancel_for=SERIAL + "2"), NOW)
+    stubs.done()
+
+
+def test_one_profile_goes_through_an_mfa_session_unless_it_asks_for_longer():
+    (alone,) = plan([recipe("a")])
+    assert not alone.direct and alone.needs_code
+    (longer,) = plan([recipe("a", duration=43200)])
+    assert longer.direct
+    token = Recipe(profile="s", target_profile="s", source_profile="default",
+                   serial_number=SERIAL)
+    (session_profile,) = plan([token])
+    assert session_profile.direct
+
+
+def test_the_minimum_remaining_time_applies_to_the_kept_session():
+    kept = kept_sections(expires=NOW + datetime.timedelta(minutes=20))
+    (served,) = plan([recipe("a")], kept)
+    assert not served.needs_code
+    (asked,) = plan([recipe("a")], kept, credential_process=True)  # 15 min
+    assert not asked.needs_code
+    profiles = {"a": {"mfa_min_remaining": "1500"}}
+    (refused,) = planner.exchanges(
+        [planner.Target(recipe("a"))],
+        Request(names=("a",), selected_profile="default"), kept, NOW, profiles)
+    assert refused.needs_code
+    (flag,) = plan([recipe("a")], kept, min_remaining="1201")
+    assert flag.needs_code
+
+
+def test_a_direct_role_says_what_it_trades():
+    stubs = StubbedSts(lambda s: s.add("AssumeRole", {
+        "RoleArn": role_arn("a"), "RoleSessionName": "alice",
+        "SerialNumber": SERIAL, "TokenCode": "123456",
+        "DurationSeconds": 43200}, role_answer("a")))
+    outcome = exchange.run(plan([recipe("a", duration=43200)]), stubs.creator,
+                           Codes(), NOW)
+    assert switched_lines(outcome, NOW, several=False)[-1] == (
+        "Profile 'a' asks for 43200 s, longer than the hour a role assumed "
+        "from an MFA session may last, so the code went into its own "
+        "AssumeRole: it gets its full duration, but no MFA session is kept "
+        "and its next renewal needs a new code.")
+    stubs.done()
+
+
+def test_the_session_lasts_mfa_session_duration_of_profile_or_source():
+    from awscli_mfa_plugin.plan.recipe import resolve_recipe
+
+    profiles = {"dev": {"mfa_role_arn": role_arn("dev"), "mfa_serial": SERIAL},
+                "default": {"mfa_session_duration": "28800"}}
+    assert resolve_recipe(profiles, "dev").session_duration == 28800
+    profiles["dev"]["mfa_session_duration"] = "3600"
+    assert resolve_recipe(profiles, "dev").session_duration == 3600
+    profiles["dev"]["mfa_session_duration"] = "600"
+    with pytest.raises(UsageError, match=r"\(mfa_session_duration\) is outside"):
+        resolve_recipe(profiles, "dev")
+    stubs = StubbedSts(
+        lambda s: s.add("GetSessionToken", {
+            "SerialNumber": SERIAL, "TokenCode": "123456",
+            "DurationSeconds": 7200}, {"Credentials": CREDS}),
+        assumed("a"))
+    exchange.run(plan([recipe("a").replace(session_duration=7200)]),
+                 stubs.creator, Codes(), NOW)
     stubs.done()

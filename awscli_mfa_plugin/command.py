@@ -39,6 +39,16 @@ class MfaSwitchCommand(BasicCommand):
         super().__init__(session)
         self._env = env or Environment.from_process()
         self._prompter = prompter or TerminalPrompter()
+        self._after_dashes = None
+
+    def __call__(self, args, parsed_globals):
+        # Everything after "--" is the command of --exec, kept from the
+        # parser: the CLI's own parser stopped there too, so the command's
+        # --region or --output are its own.
+        if "--" in args:
+            at = args.index("--")
+            args, self._after_dashes = args[:at], list(args[at + 1:])
+        return super().__call__(args, parsed_globals)
 
     def _run_main(self, parsed_args, parsed_globals):
         # The one place errors become a sentence and an exit status; botocore's
@@ -48,7 +58,7 @@ class MfaSwitchCommand(BasicCommand):
             try:
                 request = from_parsed(parsed_args, parsed_globals,
                                       self._session, CLI_CACHE_DIR,
-                                      self._env.environ)
+                                      self._env.environ, self._after_dashes)
                 return pipeline.run(request, self._tools(request))
             except KeyboardInterrupt:
                 return self._fail(Cancelled())

@@ -77,10 +77,15 @@ def run(request, tools):
         output.write(tools.env.stdout, shells.unset_script(request.export),
                      "The lines that unset the variables")
         return ExitCode.OK
-    # Tools such as Terraform show a credential process's stderr: quiet on
-    # success; errors still reach the user through the command.
-    say = _Say(tools.env, quiet=request.credential_process)
+    # Tools such as Terraform show a credential process's stderr, and the
+    # child of --exec owns the terminal: quiet on success; errors still
+    # reach the user through the command.
+    say = _Say(tools.env, quiet=request.renews_itself)
     found = planner.targets(tools.profiles, request)
+    if request.exec_command is not None:
+        from awscli_mfa_plugin import execute
+
+        return execute.run(request, tools, found, switch, say)
     if request.clear:
         from awscli_mfa_plugin.deliver import clear
 
@@ -95,6 +100,15 @@ def run(request, tools):
         from awscli_mfa_plugin.deliver import console
 
         console.check_federable(found[0])
+    return switch(request, tools, found, say)[0]
+
+
+def switch(request, tools, found, say):
+    """Keep or switch the targets ``found``, deliver, report.
+
+    Returns ``(exit status, credentials)``: the credentials of a
+    single-profile run (kept or new, a ``StoredCredentials``), else ``None``.
+    """
     kept, to_switch, sections = _keep(request, tools, found)
     planned = ()
     if to_switch:
@@ -124,22 +138,22 @@ def run(request, tools):
                 delivery, printed=kept[0].credentials, target=kept[0].target))
             for line in kept_lines + lines:
                 say(line)
-            return ExitCode.OK
+            return ExitCode.OK, kept[0].credentials
         for line in kept_lines:
             say(line)
         outcome = exchange.run(planned, tools.client_creator, tools.codes, now)
         if not request.several and outcome.failed:
             raise outcome.failed[0][1]
         single = outcome.switched[0] if not request.several else None
+        printed = single and StoredCredentials.of(single.credentials)
         lines = _deliver(request, tools, dataclasses.replace(
             delivery, switched=outcome.switched,
             sessions=tuple(outcome.new_sessions()),
-            printed=single and StoredCredentials.of(single.credentials),
-            target=single and single.target))
+            printed=printed, target=single and single.target))
     for line in sentences.switched_lines(outcome, tools.env.now(),
                                          request.several) + lines:
         say(line)
-    return outcome.exit_code()
+    return outcome.exit_code(), printed
 
 
 def _keep(request, tools, found):
@@ -245,7 +259,21 @@ class _Say:
         self._quiet = quiet
 
     def __call__(self, line):
-        if self._quiet:
-            return
+        if not self._quiet:
+            self.always(line)
+
+    def always(self, line):
+        """Write ``line`` even in a quiet run (a failure the user must see)."""
         self._stderr.write(redact(line) + "\n")
         self._stderr.flush()
+
+    def quiet(self):
+        """The same, saying nothing but :meth:`always`."""
+        return _Say(_Stderr(self._stderr), quiet=True)
+
+
+class _Stderr:
+    """An environment that is only its standard error (for :class:`_Say`)."""
+
+    def __init__(self, stderr):
+        self.stderr = stderr

@@ -168,6 +168,8 @@ class FakeSts:
         self.requests = []
         #: The access key ID that signed each request (``None``: unsigned).
         self.signers = []
+        #: The region each request was signed for.
+        self.regions = []
         self._script = [error_response(*INVALID_CODE)]
         self._lock = threading.Lock()
         fake = self
@@ -177,8 +179,9 @@ class FakeSts:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = urllib.parse.parse_qs(self.rfile.read(length).decode())
                 # SigV4: "Credential=<access key id>/<date>/<region>/sts/..."
-                signer = re.search(r"Credential=([^/,\s]+)/",
+                signer = re.search(r"Credential=([^/,\s]+)/[^/]*/([^/]*)/",
                                    self.headers.get("Authorization", ""))
+                fake.regions.append(signer and signer.group(2))
                 status, body = fake._next({k: v[0] for k, v in form.items()},
                                           signer and signer.group(1))
                 data = body.encode()

@@ -19,7 +19,7 @@ STAGES = ["request", "plan", "codes", "sts", "deliver", "report"]
 BASE = {"errors", "environment", "stored", "redaction", "atomic", "values"}
 #: The flow and the entry points: they may import anything.
 TOP = {"pipeline", "command", "standalone", "fastpath", "install",
-       "completion", "__main__", "__init__"}
+       "completion", "execute", "__main__", "__init__"}
 
 
 def imports_of(path):

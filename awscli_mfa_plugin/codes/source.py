@@ -49,8 +49,10 @@ class CodeSource:
     @classmethod
     def for_request(cls, request, env, prompter, prompter_class):
         """The code source of a :class:`~awscli_mfa_plugin.request.parse.Request`."""
+        # The child of --exec owns standard input, as the SDK does that
+        # runs a credential process: a person is asked on the terminal.
         return cls(env, prompter, prompter_class, request.token_code,
-                   request.credential_process, request.prompt,
+                   request.renews_itself, request.prompt,
                    request.state_dir or None)
 
     @contextlib.contextmanager

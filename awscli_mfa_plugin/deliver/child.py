@@ -139,6 +139,7 @@ def environment(environ, config_file, profile, region=None, endpoint=None,
     it, ``credentials`` (with an aware ``expiration``) go in as variables.
     """
     env = {k: v for k, v in environ.items() if k not in CREDENTIAL_VARIABLES}
+    _drop_cli_data_path(env)
     env.update(AWS_SHARED_CREDENTIALS_FILE=os.devnull,
                AWS_CONFIG_FILE=config_file, BOTO_CONFIG=os.devnull)
     env[PROFILE_VARIABLE] = profile
@@ -157,6 +158,27 @@ def environment(environ, config_file, profile, region=None, endpoint=None,
             AWS_CREDENTIAL_EXPIRATION=format_expiration(
                 credentials.expiration))
     return env
+
+
+def _drop_cli_data_path(env):
+    """Take out of ``AWS_DATA_PATH`` what the AWS CLI v1 running this put in.
+
+    Importing ``awscli`` appends its own data folder to that variable in
+    its process; inherited, it makes another AWS CLI (v2, another v1) load
+    this one's command definitions and fail.  What the user set stays.
+    """
+    import sys
+
+    awscli = sys.modules.get("awscli")
+    if awscli is None or "AWS_DATA_PATH" not in env:
+        return
+    own = os.path.join(os.path.dirname(os.path.abspath(awscli.__file__)),
+                       "data")
+    kept = [p for p in env["AWS_DATA_PATH"].split(os.pathsep) if p != own]
+    if kept:
+        env["AWS_DATA_PATH"] = os.pathsep.join(kept)
+    else:
+        del env["AWS_DATA_PATH"]
 
 
 def check_command(argv, path):

@@ -155,11 +155,15 @@ class CredentialsEndpoint:
 
     # -- the server ----------------------------------------------------------
 
-    def start(self, port=0, refresh=True):
+    def hold(self, creds):
+        """Answer with ``creds`` from now on (the first switch's)."""
+        with self._lock:
+            self._creds = creds
+
+    def start(self, port=0):
         """Listen on 127.0.0.1 (``port`` 0: any free one); return the URL.
 
-        Raises :class:`PortInUseError` when ``port`` is taken.  With
-        ``refresh`` a thread renews the credentials ahead of time.
+        Raises :class:`PortInUseError` when ``port`` is taken.
         """
         try:
             self._server = _Server((HOST, port), _handler(self))
@@ -169,15 +173,19 @@ class CredentialsEndpoint:
                 f"credentials endpoint cannot be used ({error.strerror}); "
                 "choose another port, or leave --exec-port out to take a "
                 "free one.") from None
-        self._threads.append(threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name="mfa-switch-endpoint", daemon=True))
-        if refresh:
-            self._threads.append(threading.Thread(
-                target=self._refresh, name="mfa-switch-renewal", daemon=True))
-        for thread in self._threads:
-            thread.start()
+        self._thread(self._server.serve_forever, "mfa-switch-endpoint",
+                     poll_interval=0.05)
         return self.url
+
+    def renew_ahead(self):
+        """Start the thread that renews ahead of time."""
+        self._thread(self._refresh, "mfa-switch-renewal")
+
+    def _thread(self, target, name, **kwargs):
+        thread = threading.Thread(target=target, name=name, kwargs=kwargs,
+                                  daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     @property
     def port(self):

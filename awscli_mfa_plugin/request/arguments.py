@@ -120,6 +120,10 @@ AWS config file; a code is asked for on the terminal when needed)::
 
     aws mfa-switch dev prod
 
+**To run a command with the profile's credentials, renewed while it runs**::
+
+    aws mfa-switch --profile dev --exec -- terraform apply
+
 **To keep the long-term keys of profile default in the OS keyring**::
 
     aws mfa-switch --profile default --move-keys-to-keyring
@@ -246,6 +250,29 @@ ARG_TABLE = [
      "help_text": "<p>Ask at the terminal (the secret hidden) for a new "
                   "access key pair and store it in the OS keyring for the "
                   "profile, replacing the one there.</p>"},
+    {"name": "exec", "action": "store_true",
+     "help_text": "<p>Run the command written after <code>--</code> with "
+                  "the profile's credentials, renewed while it runs: "
+                  "<code>aws mfa-switch --profile dev --exec -- terraform "
+                  "apply</code>. The command gets them from a credentials "
+                  "endpoint on 127.0.0.1 (<code>AWS_CONTAINER_CREDENTIALS_"
+                  "FULL_URI</code>), never sees a long-term key, and is "
+                  "given the profile's region; its exit status is "
+                  "returned. Everything after <code>--</code> is the "
+                  "command's, options such as <code>--region</code> "
+                  "included.</p>"},
+    {"name": "no-server", "action": "store_true",
+     "help_text": "<p>With <code>--exec</code>: put the keys themselves in "
+                  "the command's environment (<code>AWS_ACCESS_KEY_ID</code>"
+                  ", <code>AWS_SECRET_ACCESS_KEY</code>, <code>AWS_SESSION_"
+                  "TOKEN</code>, <code>AWS_CREDENTIAL_EXPIRATION</code>) "
+                  "instead of the endpoint, for tools that read only "
+                  "variables; they are not renewed.</p>"},
+    _string_arg(
+        "exec-port",
+        "<p>With <code>--exec</code>: the port of the credentials endpoint "
+        "on 127.0.0.1 (default: a free one).</p>",
+    ),
     {"name": "save-serial", "action": "store_true",
      "help_text": "<p>When the MFA device was looked up in IAM, save it "
                   "in the profile without asking.</p>"},

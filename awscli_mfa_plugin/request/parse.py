@@ -118,11 +118,14 @@ class Request(Value):
         return self.console or self.console_url
 
 
-def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
+def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ,
+                after_dashes=None):
     """The :class:`Request` for argparse's namespaces and the CLI's session.
 
     ``session`` is read for what the CLI resolved: the selected profile,
     the files' paths and the region given by flag or environment.
+    ``after_dashes`` is what followed ``--`` on the command line (``None``:
+    no ``--``), the command of ``--exec``.
     """
     request = Request(
         names=tuple(dict.fromkeys(parsed_args.profiles or ())),
@@ -164,6 +167,9 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
         prompt=getattr(parsed_args, "prompt", None),
         state_dir=state_folder(cache_dir),
         keys_action=_keys_action(parsed_args),
+        exec_command=_exec_command(parsed_args, after_dashes),
+        no_server=bool(getattr(parsed_args, "no_server", False)),
+        exec_port=getattr(parsed_args, "exec_port", None),
     )
     check(request)
     return request
@@ -186,6 +192,7 @@ def check(request):
         ("--console", request.console),
         ("--console-url", request.console_url),
         ("--clear", request.clear),
+        ("--exec", request.exec_command is not None),
     ) if on]
     if len(chosen) > 1:
         raise UsageError(
@@ -205,10 +212,50 @@ def check(request):
         raise UsageError(
             "Flags such as --role-arn or --target-profile apply to one "
             "profile; switch several profiles by their recipes only.")
+    _check_exec(request)
     if request.several and request.prints_credentials:
         raise UsageError(
             "--export and --credential-process print one profile's "
             "credentials; name a single profile with --profile.")
+
+
+def _exec_command(parsed_args, after_dashes):
+    """The command of ``--exec`` (``()`` when none was given), else ``None``."""
+    if not getattr(parsed_args, "exec", False):
+        if after_dashes is not None:
+            raise UsageError(
+                "What follows -- is a command for --exec to run: aws "
+                "mfa-switch --profile NAME --exec -- COMMAND [ARGUMENT...].")
+        return None
+    return tuple(after_dashes or ())
+
+
+def _check_exec(request):
+    """``--exec`` runs one command with one profile's credentials."""
+    if request.exec_command is None:
+        for flag, on in (("--no-server", request.no_server),
+                         ("--exec-port", request.exec_port is not None)):
+            if on:
+                raise UsageError(
+                    f"{flag} goes with --exec: aws mfa-switch --profile NAME "
+                    f"--exec {flag} ... -- COMMAND [ARGUMENT...].")
+        return
+    if request.several:
+        raise UsageError(
+            "--exec runs a command with one profile's credentials; name a "
+            "single profile with --profile.")
+    if request.no_server and request.exec_port is not None:
+        raise UsageError(
+            "--exec-port is the port of the credentials endpoint, which "
+            "--no-server does without; drop one of them.")
+    if not request.exec_command:
+        from awscli_mfa_plugin.errors import ChildCommandError
+
+        raise ChildCommandError(
+            "--exec needs the command to run after --: aws mfa-switch "
+            "--profile NAME --exec -- COMMAND [ARGUMENT...] (the -- keeps "
+            "the AWS CLI from taking the command's own options, such as "
+            "--region).")
 
 
 def state_folder(cache_dir):

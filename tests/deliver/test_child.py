@@ -105,7 +105,7 @@ WHO = ("import boto3, os, sys\n"
 def test_a_boto3_child_reaches_only_the_endpoint(isolated_home, profile):
     config = _home_with_long_term_keys(isolated_home)
     endpoint = ep.CredentialsEndpoint(lambda: Creds(), margin=1)
-    endpoint.start(refresh=False)
+    endpoint.start()
     try:
         with child.Workspace(str(config)) as workspace:
             env = child.environment(

@@ -110,7 +110,7 @@ def test_concurrent_requests_at_the_margin_renew_once():
 def served():
     clock = Clock()
     endpoint = ep.CredentialsEndpoint(Renewer(clock), margin=10, now=clock)
-    endpoint.start(refresh=False)
+    endpoint.start()
     yield endpoint
     endpoint.stop()
 
@@ -233,7 +233,7 @@ def test_the_refresher_renews_ahead_of_the_margin():
             renewed.set()
 
     endpoint._renew = counted
-    endpoint.start()
+    endpoint.renew_ahead()
     try:
         assert renewed.wait(10)
     finally:

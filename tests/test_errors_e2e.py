@@ -33,7 +33,7 @@ class Case:
     exit_code: int
     config: str = ""        # appended to ~/.aws/config
     credentials: str = ""   # appended to ~/.aws/credentials
-    sts: Optional[tuple] = None   # the refusal the scripted STS answers with
+    sts: Optional[tuple] = None   # the refusal the scripted STS answers with (a list: answers in turn)
     calls: int = 0          # STS requests the run may make
     stdin: str = ""
     env: tuple = ()         # extra environment variables, as pairs
@@ -64,9 +64,13 @@ def recipe(name, **keys):
 
 
 def answered(**crafted):
-    """A successful AssumeRole answer with crafted parts (tests/fakests.py)."""
-    return fakests.assume_role_response(
-        "arn:aws:sts::123456789012:assumed-role/AccessToTestDev/alice", **crafted)
+    """A good MFA session, then an AssumeRole answer with crafted parts.
+
+    A role is assumed from an MFA session (tests/fakests.py scripts both).
+    """
+    return [fakests.session_token_response(), fakests.assume_role_response(
+        "arn:aws:sts::123456789012:assumed-role/AccessToTestDev/alice",
+        **crafted)]
 
 
 ONE_TRY = (("AWS_MAX_ATTEMPTS", "1"),)
@@ -274,37 +278,37 @@ CASES = [
          "STS answered with credentials that expire at 9999-12-31T23:59:59Z, "
          "further ahead than the 36 hours STS grants at most; nothing was "
          "written: check this computer's clock.", FAILURE,
-         sts=answered(expiration="9999-12-31T23:59:59Z"), calls=1,
+         sts=answered(expiration="9999-12-31T23:59:59Z"), calls=2,
          env=(("TZ", "JST-9"),)),
     Case("answer-expiration-overflows-utc", code("123456"),
          "STS answered with an Expiration out of range "
          "('9999-12-31T23:59:59-05:00'); nothing was written.", FAILURE,
-         sts=answered(expiration="9999-12-31T23:59:59-05:00"), calls=1),
+         sts=answered(expiration="9999-12-31T23:59:59-05:00"), calls=2),
     Case("answer-expired-already", code("123456"),
          "STS answered with credentials that had already expired (at "
          "2001-02-03T04:05:06Z); nothing was written: check this computer's "
          "clock.", FAILURE,
-         sts=answered(expiration="2001-02-03T04:05:06Z"), calls=1),
+         sts=answered(expiration="2001-02-03T04:05:06Z"), calls=2),
     Case("answer-expires-in-year-1", code("123456"),
          "STS answered with credentials that had already expired (at "
          "0001-01-01T00:00:00Z)", FAILURE,
-         sts=answered(expiration="0001-01-01T00:00:00Z"), calls=1,
+         sts=answered(expiration="0001-01-01T00:00:00Z"), calls=2,
          env=(("TZ", "EST5"),)),
     Case("answer-expiration-not-a-date", code("123456"),
          "STS answered with an Expiration that is not a date ('soon'); nothing "
-         "was written.", FAILURE, sts=answered(expiration="soon"), calls=1),
+         "was written.", FAILURE, sts=answered(expiration="soon"), calls=2),
     Case("answer-without-expiration", code("123456"),
          "STS answered with credentials that lack Expiration; nothing was "
-         "written.", FAILURE, sts=answered(expiration=fakests.OMIT), calls=1),
+         "written.", FAILURE, sts=answered(expiration=fakests.OMIT), calls=2),
     Case("answer-without-credentials", code("123456"),
          "STS answered with no Credentials; nothing was written.", FAILURE,
-         sts=answered(credentials=False), calls=1),
+         sts=answered(credentials=False), calls=2),
     Case("answer-without-access-key-id", code("123456"),
          "STS answered with credentials that lack AccessKeyId; nothing was "
-         "written.", FAILURE, sts=answered(access_key_id=fakests.OMIT), calls=1),
+         "written.", FAILURE, sts=answered(access_key_id=fakests.OMIT), calls=2),
     Case("answer-without-secret-key", code("123456"),
          "STS answered with credentials that lack SecretAccessKey; nothing was "
-         "written.", FAILURE, sts=answered(secret=fakests.OMIT), calls=1),
+         "written.", FAILURE, sts=answered(secret=fakests.OMIT), calls=2),
     Case("answer-without-session-token",
          ("mfa-switch", "--profile", "session", "--token-code", "123456"),
          "STS answered with credentials that lack SessionToken; nothing was "
@@ -313,13 +317,13 @@ CASES = [
     Case("answer-without-assumed-role-user", code("123456"),
          "STS answered with no AssumedRoleUser (whose role the credentials "
          "are); nothing was written.", FAILURE,
-         sts=answered(assumed_role_user=False), calls=1),
+         sts=answered(assumed_role_user=False), calls=2),
     Case("answer-secret-with-a-line-break", code("123456"),
          "STS answered with a SecretAccessKey that cannot be stored (empty, or "
          "with a line break, a control character or a blank at either end); "
          "nothing was written.", FAILURE,
          sts=answered(secret="first\n[default]\naws_access_key_id = AKIA"),
-         calls=1),
+         calls=2),
     # -- values that are not one value, and which profile ---------------------
     Case("value-indented-block", ("mfa-switch", "--profile", "nested", "--token-code", "123456"),
          "The profile 'nested' has an indented block under mfa_role_arn instead of "
@@ -426,7 +430,9 @@ def test_catalogue(case, offline_aws, fake_sts, endpoints):
         aws.config.write_text(aws.config.read_text() + case.config)
     if case.credentials:
         aws.credentials.write_text(aws.credentials.read_text() + case.credentials)
-    if case.sts:
+    if isinstance(case.sts, list):
+        fake_sts.answer(*case.sts)
+    elif case.sts:
         fake_sts.answer(fakests.answer(case.sts))
     before = snapshot(aws.dot_aws)
     args = [arg.format(**endpoints) if arg.startswith("{") else arg

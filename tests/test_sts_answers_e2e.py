@@ -48,8 +48,10 @@ def test_native_profile_gets_no_cache_entry_from_a_bad_answer(offline_aws,
         config.write(f"\n[profile native]\nrole_arn = {aws.account.role_arn}\n"
                      "source_profile = default\n"
                      f"mfa_serial = {aws.account.serial_number}\n")
-    fake_sts.answer(fakests.assume_role_response(
-        ROLE, expiration="9999-12-31T23:59:59Z"))
+    # The role is assumed from an MFA session, which STS gives first.
+    fake_sts.answer(fakests.session_token_response(),
+                    fakests.assume_role_response(
+                        ROLE, expiration="9999-12-31T23:59:59Z"))
     before = snapshot(aws.dot_aws)
     result = aws.run("mfa-switch", "--profile", "native", "--token-code", "123456",
                      env=aws.env(TZ="JST-9"))
@@ -119,7 +121,8 @@ def test_switch_renews_credentials_stored_with_an_absurd_expiration(
         offline_aws, fake_sts, expiration, zone):
     aws = offline_aws
     store_managed(aws, expiration)
-    fake_sts.answer(fakests.assume_role_response(ROLE))
+    fake_sts.answer(fakests.session_token_response(),
+                    fakests.assume_role_response(ROLE))
     result = aws.run("mfa-switch", "--profile", "dev", "--token-code", "123456",
                      env=aws.env(TZ=zone))
     assert result.returncode == 0, result.stderr

@@ -50,31 +50,41 @@ def masked(text):
 
 
 class TestMfaRun:
+    """``mfa-run`` is ``mfa-switch --exec``: the command after ``--`` is the child."""
+
     def test_runs_a_command_with_the_switched_profile(self, aliased):
         aliased.run("mfa", "--profile", "dev", "--token-code", aliased.code())
-        result = aliased.run("mfa-run", "dev", "aws", "sts", "get-caller-identity")
+        result = aliased.run("mfa-run", "dev", "--", "aws", "sts",
+                             "get-caller-identity")
         assert identity(result).endswith(":assumed-role/AccessToTestDev/alice")
 
     def test_keys_in_the_environment_do_not_win_over_the_profile(self, aliased):
         aliased.run("mfa", "--profile", "dev", "--token-code", aliased.code())
         env = aliased.env(AWS_ACCESS_KEY_ID="AKIASTALE", AWS_SECRET_ACCESS_KEY="stale",
                           AWS_SESSION_TOKEN="stale", AWS_PROFILE="default")
-        result = aliased.run("mfa-run", "dev", "aws", "sts", "get-caller-identity", env=env)
+        result = aliased.run("mfa-run", "dev", "--", "aws", "sts",
+                             "get-caller-identity", env=env)
         assert identity(result).endswith(":assumed-role/AccessToTestDev/alice")
 
     def test_arguments_reach_the_command_unchanged(self, aliased):
-        script = "import os, sys; print(os.environ['AWS_PROFILE']); print(sys.argv[1:])"
-        result = aliased.run("mfa-run", "dev", "python", "-c", script,
-                             "two words", "it's", "$HOME", "*")
+        aliased.run("mfa", "--profile", "dev", "--token-code", aliased.code())
+        script = ("import os, sys; print(os.environ['MFA_SWITCH_PROFILE']); "
+                  "print(sys.argv[1:])")
+        result = aliased.run("mfa-run", "dev", "--", "python", "-c", script,
+                             "two words", "it's", "$HOME", "*", "--region",
+                             "x", "--output", "text")
         assert result.returncode == 0, result.stderr
-        assert result.stdout.splitlines() == [
-            "dev", repr(["two words", "it's", "$HOME", "*"])]
+        assert result.stdout.splitlines() == ["dev", repr(
+            ["two words", "it's", "$HOME", "*", "--region", "x", "--output",
+             "text"])]
 
     def test_the_command_exit_status_is_passed_on(self, aliased):
-        result = aliased.run("mfa-run", "dev", "python", "-c", "raise SystemExit(7)")
+        aliased.run("mfa", "--profile", "dev", "--token-code", aliased.code())
+        result = aliased.run("mfa-run", "dev", "--", "python", "-c",
+                             "raise SystemExit(7)")
         assert result.returncode == 7
 
-    def test_without_a_command_it_prints_its_usage(self, aliased):
+    def test_without_a_command_it_says_how(self, aliased):
         result = aliased.run("mfa-run", "dev")
-        assert result.returncode == 2
-        assert result.stderr.strip() == "usage: aws mfa-run PROFILE COMMAND [ARGUMENT...]"
+        assert result.returncode == 252
+        assert result.stderr.startswith("--exec needs the command to run after --")

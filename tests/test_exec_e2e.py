@@ -8,6 +8,7 @@ this virtualenv, and Debian's AWS CLI v2 where it is installed.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -208,7 +209,7 @@ def test_the_standalone_command_runs_it_too(home, long_sts):
     assert long_sts.calls() == [("role", 200)]
 
 
-@pytest.mark.parametrize("args, sentence, status", [
+MISTAKES = [
     (("--exec",),
      "--exec needs the command to run after --: aws mfa-switch --profile "
      "NAME --exec -- COMMAND [ARGUMENT...] (the -- keeps the AWS CLI from "
@@ -227,7 +228,10 @@ def test_the_standalone_command_runs_it_too(home, long_sts):
      "to 65535.", 252),
     (("--exec", "--export", "--", "true"),
      "--export and --exec cannot be used together; pick one.", 252),
-])
+]
+
+
+@pytest.mark.parametrize("args, sentence, status", MISTAKES)
 def test_mistakes_are_one_sentence_and_change_nothing(home, long_sts, args,
                                                       sentence, status):
     before = home.credentials.read_bytes()
@@ -281,3 +285,54 @@ def test_a_v2_child_uses_the_endpoint(home, long_sts):
                       "get-caller-identity")
     assert result.returncode == 0, result.stderr
     assert long_sts.calls() == [("role", 200)]
+
+
+def test_every_mistake_has_its_row_in_the_catalogue():
+    from tests.test_errors_e2e import catalogue_rows
+
+    rows = catalogue_rows()
+    for _, sentence, status in MISTAKES:
+        shown = sentence.replace("no-such-command-anywhere", "")
+        assert any(shown.split("'")[0] in row and f"| {status} |" in row
+                   for row in rows), sentence
+
+
+FAILING_SECOND_CODE = textwrap.dedent("""\
+    import sys
+    with open(sys.argv[1], "a") as log:
+        log.write("asked\\n")
+    with open(sys.argv[1]) as log:
+        if len(log.readlines()) > 1:
+            sys.exit("the device is gone")
+    print("100001")
+    """)
+
+UNTIL_FAILURE = textwrap.dedent("""\
+    import sys, time
+    import boto3
+    sts = boto3.client("sts")
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        try:
+            sts.get_caller_identity()
+        except Exception:
+            sys.exit(3)
+    """)
+
+
+def test_a_failed_renewal_is_said_and_the_command_decides(home, long_sts,
+                                                          tmp_path):
+    script = tmp_path / "failing.py"
+    script.write_text(FAILING_SECOND_CODE)
+    home.config.write_text(re.sub(
+        r"mfa_process = .*\n",
+        f"mfa_process = {sys.executable} {script} {home.asked}\n",
+        home.config.read_text()))
+    result = home.run("mfa-switch", "--profile", "dev", "--exec", "--",
+                      sys.executable, "-c", UNTIL_FAILURE)
+    assert result.returncode == 3
+    # (The mfa_process's own message goes to the terminal, as always.)
+    assert "\nCould not renew the credentials of 'dev' for the command: " \
+        "The mfa_process command " in result.stderr
+    assert codes_asked(home) >= 2
+    assert all(kind == "role" for kind, _ in long_sts.calls())

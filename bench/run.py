@@ -321,6 +321,25 @@ class Bench:
                  self.switch_argv("--profile", "role1"), env),
             goal=1.3)
 
+    def exec_mode(self):
+        """8. ``--exec -- true`` vs a switch of the same profile; the endpoint's answer."""
+        if "exec" not in self.features:
+            yield Skip("--exec (issue 23) is not in this build yet")
+            return
+        env = self.env()
+        timed(self.switch_argv("--profile", "dev")(), env)  # kept from now on
+        yield Comparison(
+            Side("aws mfa-switch --profile dev --exec -- true (kept)",
+                 [awsenv.AWS, "mfa-switch", "--profile", "dev", "--exec",
+                  "--", "true"], env),
+            Side("aws mfa-switch --profile dev (kept)",
+                 [awsenv.AWS, "mfa-switch", "--profile", "dev"], env),
+            goal=1.15)
+        samples = endpoint_answers(env, ENDPOINT_REQUESTS)
+        yield Measurement(
+            f"the --exec endpoint's answer ({ENDPOINT_REQUESTS} GETs from "
+            "the child, a new connection each)", samples, goal=0.005)
+
     BENCHMARKS = {
         "1": plugin_overhead,
         "2": switch_vs_assume_role,
@@ -329,7 +348,51 @@ class Bench:
         "5": big_credentials_file,
         "6": credential_process_floor,
         "7": most_roles,
+        "8": exec_mode,
     }
+
+
+#: Requests the child makes to the endpoint in benchmark 8.
+ENDPOINT_REQUESTS = 400
+
+#: The child of benchmark 8: times each GET of the credentials, as an SDK
+#: makes it (the URL and token from its environment), and prints them.
+ENDPOINT_CLIENT = """\
+import http.client, json, os, sys, time, urllib.parse
+url = urllib.parse.urlsplit(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+token = os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+times = []
+for _ in range(int(sys.argv[1])):
+    start = time.perf_counter()
+    connection = http.client.HTTPConnection(url.hostname, url.port)
+    connection.request("GET", url.path, headers={"Authorization": token})
+    answer = connection.getresponse()
+    body = answer.read()
+    connection.close()
+    times.append(time.perf_counter() - start)
+    assert answer.status == 200 and b"AccessKeyId" in body
+print(json.dumps(times))
+"""
+
+
+def endpoint_answers(env, count):
+    """Seconds per endpoint answer, measured by a real child of ``--exec``."""
+    result = subprocess.run(
+        [awsenv.AWS, "mfa-switch", "--profile", "dev", "--exec", "--",
+         sys.executable, "-c", ENDPOINT_CLIENT, str(count)],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=300, start_new_session=True)
+    if result.returncode != 0:
+        raise CommandFailed(f"--exec endpoint client: {result.stderr[-500:]}")
+    return json.loads(result.stdout)[10:]  # the first few warm up
+
+
+class Measurement:
+    """Samples measured inside a run (seconds); ``goal``: the median's limit."""
+
+    def __init__(self, label, samples, goal=None):
+        self.label, self.samples, self.goal = label, samples, goal
+        self.note = None
 
 
 #: Runs of a few dozen milliseconds move by several milliseconds each on a
@@ -415,7 +478,7 @@ def parse_args(argv):
                              "(default 12)")
     parser.add_argument("--warmup", type=int, default=1,
                         help="unmeasured runs of each side first (default 1)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7",
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8",
                         help="comma-separated benchmark numbers (default all)")
     parser.add_argument("--json", metavar="FILE",
                         help="also write every measured run to FILE")
@@ -430,7 +493,7 @@ def parse_args(argv):
     args.only = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in args.only if n not in Bench.BENCHMARKS]
     if unknown or args.runs < 2 or args.runs % 2 or args.warmup < 0:
-        parser.error("--only takes numbers 1-7; --runs is an even number "
+        parser.error("--only takes numbers 1-8; --runs is an even number "
                      ">= 2; --warmup >= 0")
     return args
 
@@ -473,6 +536,10 @@ def main(argv=None):
                         rows.append((number, item))
                         if isinstance(item, Skip):
                             print(f"   skipped: {item.reason}")
+                            continue
+                        if isinstance(item, Measurement):
+                            print(f"   {1000 * med(item.samples):7.2f} ms "
+                                  f"median  {item.label}")
                             continue
                         if args.instructions:
                             count_instructions(item)
@@ -606,6 +673,12 @@ def print_summary(rows):
     for number, item in rows:
         if isinstance(item, Skip):
             print(f"| {number} | | | | | | skipped: {item.reason} |")
+            continue
+        if isinstance(item, Measurement):
+            median = med(item.samples)
+            print(f"| {number} | {1000 * median:.2f} ms median | | | "
+                  f"| <= {1000 * item.goal:g} ms | "
+                  f"{'yes' if median <= item.goal else 'no'} |")
             continue
         a, b = item.a, item.b
         wall = paired_ratio(a.walls, b.walls)

@@ -19,6 +19,8 @@ from tests.codes.test_prompt_pty import Terminal
 
 UTC = datetime.timezone.utc
 NO_CODE = "No MFA code"  # what a run says when it would need a code
+#: What a run says when it renewed from the kept MFA session.
+RENEWED_FROM_SESSION = "no code was needed"
 
 
 def section(aws, name):
@@ -101,16 +103,19 @@ class TestStillValid:
         before = snapshot(aws.credentials)
         kept = aws.run("mfa-switch", "--profile", "dev", "--min-remaining", "600")
         assert kept.returncode == 0, kept.stderr
-        renew = aws.run("mfa-switch", "--profile", "dev", "--min-remaining", "1000")
-        assert renew.returncode != 0 and NO_CODE in renew.stderr
         assert snapshot(aws.credentials) == before
+        # Renewed - from the MFA session the first switch kept, no code.
+        renew = aws.run("mfa-switch", "--profile", "dev", "--min-remaining", "1000")
+        assert renew.returncode == 0, renew.stderr
+        assert RENEWED_FROM_SESSION in renew.stderr
+        assert snapshot(aws.credentials) != before
 
     def test_profile_key_sets_the_minimum_and_the_flag_overrides_it(self, aws):
         switch(aws, "--duration-seconds", "900")
         aws.config.write_text(aws.config.read_text().replace(
             "[profile dev]\n", "[profile dev]\nmfa_min_remaining = 1000\n"))
         renew = aws.run("mfa-switch", "--profile", "dev")
-        assert renew.returncode != 0 and NO_CODE in renew.stderr
+        assert renew.returncode == 0 and RENEWED_FROM_SESSION in renew.stderr
         kept = aws.run("mfa-switch", "--profile", "dev", "--min-remaining", "60")
         assert kept.returncode == 0, kept.stderr
         assert "keeps its credentials" in kept.stderr
@@ -136,21 +141,22 @@ class TestStillValid:
                        "--role-arn", aws.account.role_arn)
         assert same.returncode == 0, same.stderr
         assert f"keeps its credentials for {aws.account.role_arn}" in same.stderr
-        # Another role by flag needs new credentials: a code.
+        # Another role by flag needs new credentials (from the kept MFA
+        # session: no code).
         result = aws.run("mfa-switch", "--profile", "dev", "--role-arn", other)
-        assert result.returncode != 0 and NO_CODE in result.stderr
-        one_off = switch(aws, "--role-arn", other)
-        assert one_off["mfa_switch_role_arn"] == other
-        # Back to the recipe: the stored credentials are the other role's,
-        # so they are neither kept nor reported as the configured role's.
-        plain = aws.run("mfa-switch", "--profile", "dev")
-        assert plain.returncode != 0 and NO_CODE in plain.stderr
-        assert "keeps" not in plain.stderr
+        assert result.returncode == 0 and RENEWED_FROM_SESSION in result.stderr
+        assert section(aws, "dev")["mfa_switch_role_arn"] == other
         listed = aws.run("mfa-switch", "--list")
         assert listed.returncode == 0, listed.stderr
         dev_row = next(line for line in listed.stdout.splitlines()
                        if line.startswith("dev "))
         assert "ReadOnly" in dev_row and "other role" in dev_row
+        # Back to the recipe: the stored credentials are the other role's,
+        # so they are neither kept nor reported as the configured role's.
+        plain = aws.run("mfa-switch", "--profile", "dev")
+        assert plain.returncode == 0 and RENEWED_FROM_SESSION in plain.stderr
+        assert "keeps" not in plain.stderr
+        assert section(aws, "dev")["mfa_switch_role_arn"] == aws.account.role_arn
 
     def test_target_profile_is_where_validity_is_read(self, aws):
         switch(aws, "--target-profile", "dev-session")

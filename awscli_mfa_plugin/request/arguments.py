@@ -51,10 +51,17 @@ Runs that need a code of the same MFA device at the same time (Terraform's
 credential processes, parallel scripts) take turns: one asks, the others
 wait and use what it stored. No code is sent to STS twice.
 
-Several profiles (``--all``, or their names) are switched with one code per
-MFA device: one MFA session (kept in ``[<source>-mfa-session]``, so later
-switches need no code while it lasts), and each role assumed from it. Roles
-assumed that way last at most one hour (STS role chaining).
+Every switch gets one MFA session per device (GetSessionToken, kept in
+``[<source>-mfa-session]`` for ``mfa_session_duration`` seconds, 12 hours
+by default) and assumes the roles from it, so later switches, credential
+processes and ``--exec`` renew them without a code while it lasts. Several
+profiles (``--all``, or their names) share it. Roles assumed that way last
+at most one hour (STS role chaining); a profile alone that asks for more
+is assumed directly with the code, and keeps no session.
+
+``--exec -- COMMAND [ARGUMENT...]`` runs a command with the profile's
+credentials, served on 127.0.0.1 and renewed while it runs; the command
+never sees a long-term key, and its exit status is returned.
 
 Credentials stored earlier by this command are kept, without asking for a
 code, while more than five minutes are left (``--min-remaining`` or the

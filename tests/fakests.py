@@ -1,7 +1,9 @@
 """A tiny STS on 127.0.0.1 for the answers moto's server cannot give.
 
 It answers every request with the next (HTTP status, XML body) of a script,
-repeating the last one, and records the form fields of each request and
+repeating the last one (except that a GetSessionToken met by a successful
+AssumeRole answer gets a good MFA session, not taken from the script: a
+switch assumes its role from one), and records the form fields of each request and
 the access key ID that signed it (``signers``). The
 bodies have STS's real shapes: ``ErrorResponse`` for refusals (codes and
 messages as STS sends them) and ``AssumeRoleResponse``,
@@ -217,9 +219,15 @@ class FakeSts:
         with self._lock:
             self.requests.append(form)
             self.signers.append(signer)
+            upcoming = self._script[0]
+            if form.get("Action") == "GetSessionToken" and upcoming[0] == 200 \
+                    and "<AssumeRoleResponse" in upcoming[1]:
+                # A role is assumed from an MFA session: a script written
+                # for the role's answer gets a good session first, free.
+                return session_token_response()
             if len(self._script) > 1:
                 return self._script.pop(0)
-            return self._script[0]
+            return upcoming
 
     def start(self):
         self._thread.start()

@@ -22,6 +22,9 @@ from tests.conftest import OFFLINE_ACCOUNT
 
 ROLE = OFFLINE_ACCOUNT.role_arn
 KEY_ID = OFFLINE_ACCOUNT.access_key_id
+#: The MFA session the scripted STS hands out (tests/fakests.py), which
+#: signs the role's AssumeRole.
+SESSION_KEY = "ASIAFAKESTSEXAMPLE01"
 SECRET = OFFLINE_ACCOUNT.secret_access_key
 SERVICE = "awscli-mfa-plugin"
 REPO = Path(__file__).parent.parent
@@ -176,8 +179,9 @@ def test_keys_move_to_keyring_sign_sts_from_there_and_move_back(
                      "123456", "--debug", env=env)
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert fake_sts.actions() == ["AssumeRole"]
-    assert fake_sts.signers == [KEY_ID]
+    # The MFA session is made with the keyring's keys; the role from it.
+    assert fake_sts.actions() == ["GetSessionToken", "AssumeRole"]
+    assert fake_sts.signers == [KEY_ID, SESSION_KEY]
     assert SECRET not in result.stderr + result.stdout
     assert files_holding(aws.home, SECRET) == []
     assert "managed_by = mfa-switch" in aws.credentials.read_text()
@@ -331,7 +335,7 @@ def test_add_keys_asks_at_the_terminal_without_echoing_the_secret(
     result = aws.run("mfa-switch", "--profile", "dev", "--token-code",
                      "123456", env=aws.env(**secret_service.env))
     assert result.returncode == 0, result.stderr
-    assert fake_sts.signers == [new_key]
+    assert fake_sts.signers == [new_key, SESSION_KEY]
 
 
 def test_no_usable_keyring_without_a_secret_service(offline_aws, fake_sts):
@@ -386,7 +390,8 @@ def test_every_way_of_switching_signs_with_the_keyring_keys(
                      "123456", *flags, env=env)
 
     assert result.returncode == 0, result.stderr
-    assert fake_sts.signers == [KEY_ID]
+    assert fake_sts.signers[0] == KEY_ID
+    assert set(fake_sts.signers[1:]) <= {SESSION_KEY}
     assert SECRET not in result.stdout + result.stderr
     assert files_holding(aws.home, SECRET) == []
 

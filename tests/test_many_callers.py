@@ -49,15 +49,20 @@ def home(isolated_home, one_time_sts):
     return awsenv.AwsHome(isolated_home, one_time_sts.url, OFFLINE_ACCOUNT)
 
 
-def add_prod(home):
-    """A second role profile on the same source profile and device."""
+def add_prod(home, own_code=False):
+    """A second role profile on the same source profile and device.
+
+    With ``own_code`` it asks for two hours, more than a role assumed from
+    the MFA session dev's switch keeps may last: it needs a code of its own.
+    """
     with open(home.config, "a") as handle:
         handle.write(
             "\n[profile prod]\n"
             f"mfa_role_arn = {PROD_ROLE}\n"
             "mfa_source_profile = default\n"
             f"mfa_serial = {OFFLINE_ACCOUNT.serial_number}\n"
-            "region = eu-west-1\n")
+            + ("mfa_duration_seconds = 7200\n" if own_code else "")
+            + "region = eu-west-1\n")
 
 
 def start(home, tmp_path, *commands):
@@ -200,8 +205,8 @@ def test_ctrl_c_at_the_one_prompt_cancels_every_caller(home, one_time_sts, tmp_p
 
 def test_a_second_exchange_asks_for_the_next_code_and_never_resends_one(
         home, one_time_sts, tmp_path):
-    # dev and prod: two roles, two direct exchanges, one device.
-    add_prod(home)
+    # dev and prod: two roles, two exchanges (prod's direct), one device.
+    add_prod(home, own_code=True)
     terminal = start(home, tmp_path, PROCESS,
                      '"$CALLER" --profile prod --credential-process')
     next_prompt(terminal)
@@ -260,7 +265,7 @@ WINDOW_CODE = ("{python} -c \"import time; "
 
 def test_parallel_scripts_with_mfa_process_wait_for_the_next_code(
         home, one_time_sts, tmp_path):
-    add_prod(home)
+    add_prod(home, own_code=True)
     process = "mfa_process = " + WINDOW_CODE.format(python=sys.executable)
     text = home.config.read_text()
     for name in ("dev", "prod"):
@@ -284,6 +289,23 @@ def test_parallel_scripts_with_mfa_process_wait_for_the_next_code(
     assert re.search(r"The code from the mfa_process command '.*' was already "
                      r"used \(STS accepts each code once\); waiting \d+ s for "
                      r"the next one\.", said), said
+
+
+def test_the_second_caller_renews_from_the_first_callers_session(
+        home, one_time_sts, tmp_path):
+    # dev and prod at once: one asks, the other waits and assumes its role
+    # from the MFA session the first one kept - one code for both.
+    add_prod(home)
+    terminal = start(home, tmp_path, PROCESS,
+                     '"$CALLER" --profile prod --credential-process')
+    next_prompt(terminal)
+    wait_until_waiting(tmp_path, 2, others=1)
+    terminal.send("111111\r")
+    finish(terminal)
+    assert [form["TokenCode"] for form in one_time_sts.exchanges()] == [
+        "111111"]
+    dev, prod = answers(tmp_path, 2)
+    assert dev["AccessKeyId"] != prod["AccessKeyId"]
 
 
 #: The stable part of each sentence of README's "Many callers and dialogs"

@@ -97,8 +97,9 @@ def test_a_forced_switch_stores_nothing_it_cannot_print(
         aws.env())
     assert_one_sentence(result)
     assert files(aws.dot_aws) == before
-    # A full device shows only when written to, after STS answered.
-    assert len(fake_sts.requests) == (1 if kind == "full" else 0)
+    # A full device shows only when written to, after STS answered (the
+    # MFA session, then the role).
+    assert len(fake_sts.requests) == (2 if kind == "full" else 0)
 
 
 @pytest.mark.parametrize("argv", [

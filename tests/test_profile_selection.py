@@ -64,14 +64,14 @@ def test_profile_may_repeat_the_name(aws):
     result = aws.run("mfa-switch", "dev", "--profile", "dev",
                      "--token-code", aws.code())
     assert result.returncode == 0, result.stderr
-    assert sections(aws) == ["default", "dev"]
+    assert sections(aws) == ["default", "default-mfa-session", "dev"]
 
 
 def test_a_name_wins_over_aws_profile(aws):
     result = aws.run("mfa-switch", "dev", "--token-code", aws.code(),
                      env=aws.env(AWS_PROFILE="session"))
     assert result.returncode == 0, result.stderr
-    assert sections(aws) == ["default", "dev"]
+    assert sections(aws) == ["default", "default-mfa-session", "dev"]
 
 
 def test_the_fast_path_refuses_what_the_full_command_refuses(aws):

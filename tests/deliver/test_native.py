@@ -1,7 +1,9 @@
 """Native role profiles: mfa-switch primes the AWS CLI's own cache."""
+import configparser
 import datetime
 import json
 import os
+import re
 import stat
 import subprocess
 
@@ -90,7 +92,12 @@ def test_switch_primes_the_cli_cache_so_the_cli_asks_nothing(aws):
     assert json.loads(after.stdout)["Arn"].endswith(
         ":assumed-role/AccessToTestDev/alice")
     assert "Enter MFA code" not in after.stderr
-    assert aws.credentials.read_bytes() == before
+    # The credentials file gains only the kept MFA session, from which the
+    # role is renewed without a code.
+    text = aws.credentials.read_text()
+    assert text.startswith(before.decode())
+    assert re.findall(r"^\[(.*)\]$", text[len(before):], re.M) == [
+        "default-mfa-session"]
 
 
 def test_cache_entry_is_private_and_shaped_like_botocores(aws):
@@ -220,6 +227,12 @@ def test_an_unreadable_entry_is_switched_anew_and_exported(aws, kind):
                                   "access-key-a-number"])
 def test_an_unreadable_entry_needs_a_code_rather_than_being_kept(aws, kind):
     corrupt_the_entry(aws, kind)
+    # Without the MFA session the switch kept, a new code is due.
+    section = configparser.RawConfigParser()
+    section.read(aws.credentials)
+    section.remove_section("default-mfa-session")
+    with aws.credentials.open("w") as out:
+        section.write(out)
     result = run_without_terminal(aws, "mfa-switch", "--profile", "native",
                                   "--credential-process")
     assert result.returncode == 252, result.stderr

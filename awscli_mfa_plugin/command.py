@@ -13,11 +13,11 @@ from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import pipeline
 from awscli_mfa_plugin.codes.prompt import TerminalPrompter
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
-from awscli_mfa_plugin.keys.store import KeyringStore
+from awscli_mfa_plugin.files.keystore import KeyringStore
 from awscli_mfa_plugin.redaction import (
     redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments

@@ -18,7 +18,7 @@ from __future__ import annotations
 import configparser
 import os
 
-from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.errors import MfaSwitchError
 from awscli_mfa_plugin.request.parse import Overrides

@@ -38,7 +38,7 @@ import tempfile
 from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin import COMMAND_NAME
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     ConfigError,

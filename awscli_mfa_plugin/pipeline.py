@@ -15,7 +15,8 @@ sentence and exit status a user sees.
 import dataclasses
 from typing import Any, Callable, Mapping
 
-from awscli_mfa_plugin.deliver import clicache, inifile, output
+from awscli_mfa_plugin.deliver import clicache
+from awscli_mfa_plugin.files import inifile, output
 from awscli_mfa_plugin.deliver.sinks import (
     CliCache, CredentialsFile, Delivery, Stdout)
 from awscli_mfa_plugin.stored import StoredCredentials
@@ -50,7 +51,7 @@ class Tools:
     http_send: Callable = None
     #: ``open_browser(url) -> bool``: opens a web browser.
     open_browser: Callable = None
-    #: A :class:`~awscli_mfa_plugin.keys.store.KeyringStore` (keys modes).
+    #: A :class:`~awscli_mfa_plugin.files.keystore.KeyringStore` (keys modes).
     keys: Any = None
 
 

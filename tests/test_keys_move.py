@@ -9,10 +9,10 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError as BackendError
 
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.errors import CredentialsFileError, KeyringError
 from awscli_mfa_plugin.keys import move
-from awscli_mfa_plugin.keys.store import KeyPair, KeyringStore
+from awscli_mfa_plugin.files.keystore import KeyPair, KeyringStore
 from awscli_mfa_plugin import redaction
 
 KEYS = ("[default]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\n"

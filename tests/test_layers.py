@@ -16,7 +16,7 @@ STAGES = ["request", "plan", "codes", "sts", "deliver", "report"]
 #: format of a stored section, the guard that keeps secrets off screen, and
 #: the file-system half of every write (locks, atomic replace, 0700 folders),
 #: and the immutable records the fast path shares without dataclasses.
-BASE = {"errors", "environment", "stored", "redaction", "atomic", "values"}
+BASE = {"errors", "environment", "stored", "redaction", "values", "files"}
 #: The flow and the entry points: they may import anything.
 TOP = {"pipeline", "command", "standalone", "fastpath", "install",
        "completion", "__main__", "__init__"}
@@ -39,15 +39,8 @@ def imports_of(path):
     return [name for name in found if name]
 
 
-#: Below the stages though in a folder of their own: where long-term keys
-#: are kept (imported by the STS stage and the listing).
-BASE_MODULES = {("keys", "store")}
-
-
 def place(parts):
     """The stage (index) of a module, or ``None`` for the base."""
-    if tuple(parts[:2]) in BASE_MODULES:
-        return None
     head = parts[0]
     if head in STAGES:
         return STAGES.index(head)

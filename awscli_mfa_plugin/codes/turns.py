@@ -27,7 +27,7 @@ import tempfile
 import time
 from typing import Mapping
 
-from awscli_mfa_plugin import atomic
+from awscli_mfa_plugin.files import atomic
 from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError, Unanswered
 
 #: Seconds a caller waits for another's turn before it gives up with a

@@ -7,7 +7,8 @@ profiles; a kept MFA session goes when no remaining profile would use it.
 Sections without mfa-switch's marker, cache entries the AWS CLI wrote
 itself and every other byte stay as they are.
 """
-from awscli_mfa_plugin.deliver import clicache, inifile
+from awscli_mfa_plugin.deliver import clicache
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.stored import (
     FOR_ROLE_KEY, FOR_SERIAL_KEY, FOR_SOURCE_KEY)
 from awscli_mfa_plugin.plan.planner import CACHE, FILE, SESSION_SERIAL_KEY

@@ -20,7 +20,8 @@ A sink that fails raises the error that ends the run.
 import dataclasses
 from typing import Optional, Tuple
 
-from awscli_mfa_plugin.deliver import clicache, inifile, output, shells
+from awscli_mfa_plugin.deliver import clicache, shells
+from awscli_mfa_plugin.files import inifile, output
 from awscli_mfa_plugin.stored import (
     StoredCredentials, format_expiration, record_values)
 from awscli_mfa_plugin.plan import aws_mfa

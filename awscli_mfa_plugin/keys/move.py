@@ -1,8 +1,8 @@
 """``--move-keys-to-keyring``, ``--move-keys-to-file``, ``--add-keys``: a profile's keys change home.
 
 A flow of its own beside the switch's pipeline (no code, no STS): the
-request names the mode and the profile, :class:`~awscli_mfa_plugin.keys.store.KeyringStore`
-keeps the keys, and :mod:`~awscli_mfa_plugin.deliver.inifile` (the only
+request names the mode and the profile, :class:`~awscli_mfa_plugin.files.keystore.KeyringStore`
+keeps the keys, and :mod:`~awscli_mfa_plugin.files.inifile` (the only
 writer of the AWS files) removes them from, or puts them back into, the
 credentials file and keeps the record in the config file.
 
@@ -14,12 +14,12 @@ failure leaves both files as they were.
 """
 import re
 
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.stored import is_managed
 from awscli_mfa_plugin.errors import (
     Cancelled, ConfigError, CredentialsFileError, ExitCode, KeyringError,
     MfaSwitchError, UsageError)
-from awscli_mfa_plugin.keys.store import (
+from awscli_mfa_plugin.files.keystore import (
     INI_KEYS, KEYRING, KEYS_KEY, KeyPair, in_keyring)
 
 TO_KEYRING = "to-keyring"

@@ -20,7 +20,7 @@ are read: listing never opens the keyring.
 """
 import dataclasses
 
-from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin.plan.recipe import (
     AWS_MFA_ROLE_KEY,
     DEFAULT_SOURCE_PROFILE,
@@ -30,7 +30,7 @@ from awscli_mfa_plugin.plan.recipe import (
     is_native_role,
 )
 from awscli_mfa_plugin.report.sentences import describe_left
-from awscli_mfa_plugin.keys.store import in_keyring
+from awscli_mfa_plugin.files.keystore import in_keyring
 from awscli_mfa_plugin.stored import read_all_stored
 
 SESSION_TOKEN = "session token"

@@ -1,4 +1,4 @@
-"""Tests for awscli_mfa_plugin.deliver.inifile: the credentials file is never damaged.
+"""Tests for awscli_mfa_plugin.files.inifile: the credentials file is never damaged.
 
 Every test works in its own temporary folder; none touches the real ~/.aws.
 """
@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from awscli_mfa_plugin import errors
-from awscli_mfa_plugin import atomic
-from awscli_mfa_plugin.deliver import inidoc, inifile
+from awscli_mfa_plugin.files import atomic
+from awscli_mfa_plugin.files import inidoc, inifile
 from tests import asuser
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -1362,8 +1362,8 @@ class TestFilesystem:
 
 _WRITER = r"""
 import os, sys, time
-from awscli_mfa_plugin import atomic
-from awscli_mfa_plugin.deliver import inidoc, inifile
+from awscli_mfa_plugin.files import atomic
+from awscli_mfa_plugin.files import inidoc, inifile
 path, name, go, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 while not os.path.exists(go):
     time.sleep(0.001)
@@ -1670,7 +1670,7 @@ class TestLockFile:
         os.chmod(lock, 0o600)  # root's, as root left it
         code = (
             "import sys, time\n"
-            "from awscli_mfa_plugin import errors\nfrom awscli_mfa_plugin.deliver import inifile\n"
+            "from awscli_mfa_plugin import errors\nfrom awscli_mfa_plugin.files import inifile\n"
             "for call in (lambda: inifile.check_credentials_targets(sys.argv[1], ['dev']),\n"
             "             lambda: inifile.store_credentials(sys.argv[1], {'dev': {'x': 'y'}})):\n"
             "    started = time.monotonic()\n"
@@ -1701,7 +1701,7 @@ class TestLockFile:
         path.write_bytes(b"[default]\nregion = x\n")
         asuser.give(home)
         holder = run_python(
-            "import sys, time\nfrom awscli_mfa_plugin import atomic\n"
+            "import sys, time\nfrom awscli_mfa_plugin.files import atomic\n"
             "with atomic.locked(sys.argv[1]):\n"
             "    print('locked', flush=True)\n    time.sleep(60)\n",
             path, stdout=subprocess.PIPE)
@@ -1713,7 +1713,7 @@ class TestLockFile:
             holder.stdout.close()
         lock = Path(inifile.lock_path(str(path)))
         assert (lock.stat().st_uid, lock.stat().st_gid) == (asuser.UID, asuser.GID)
-        code = ("import sys\nfrom awscli_mfa_plugin.deliver import inifile\n"
+        code = ("import sys\nfrom awscli_mfa_plugin.files import inifile\n"
                 "inifile.store_credentials(sys.argv[1], {'dev': {'aws_session_token': 't'}})\n")
         result = subprocess.run([*prefix, sys.executable, "-c", code, str(path)],
                                 capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)
@@ -1737,8 +1737,8 @@ class TestLockFile:
 
 _SLOW_DISK = r"""
 import builtins, sys, time
-from awscli_mfa_plugin import atomic
-from awscli_mfa_plugin.deliver import inidoc, inifile
+from awscli_mfa_plugin.files import atomic
+from awscli_mfa_plugin.files import inidoc, inifile
 
 _real_open = builtins.open
 

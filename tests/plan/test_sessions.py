@@ -27,7 +27,7 @@ def credentials(tmp_path):
 
 
 def keep(credentials, at, minimum, names=("dev",), **request):
-    from awscli_mfa_plugin.deliver import inifile
+    from awscli_mfa_plugin.files import inifile
     from awscli_mfa_plugin.plan import planner
     from awscli_mfa_plugin.plan.recipe import Recipe
     from awscli_mfa_plugin.request.parse import Request

@@ -10,7 +10,7 @@ from awscli_mfa_plugin.codes.source import process_code_source
 from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.report.listing import Row, render_table
+from awscli_mfa_plugin.pipeline.listing import Row, render_table
 
 UTC = datetime.timezone.utc
 EXPIRES = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -58,14 +58,14 @@ class Tools:
 def run(request, tools):
     """Carry out ``request``; return the exit status."""
     if request.list:
-        from awscli_mfa_plugin.report import listing
+        from awscli_mfa_plugin.pipeline import listing
 
         listing.write_listing(tools.env, tools.profiles,
                               request.credentials_path, request.cache_dir)
         return ExitCode.OK
     if request.keys_action:
         # Keys change home: a flow of its own, no code and no STS.
-        from awscli_mfa_plugin.keys import move as keys_move
+        from awscli_mfa_plugin.pipeline import keys as keys_move
 
         return keys_move.run(request, tools.profiles, tools.keys, tools.env,
                              _Say(tools.env))
@@ -83,7 +83,7 @@ def run(request, tools):
     say = _Say(tools.env, quiet=request.credential_process)
     found = planner.targets(tools.profiles, request)
     if request.clear:
-        from awscli_mfa_plugin.deliver import clear
+        from awscli_mfa_plugin.pipeline import clear
 
         sections = inifile.read_sections(request.credentials_path)
         unused = planner.unused_sessions(found, tools.profiles, sections,

@@ -20,6 +20,7 @@ are read: listing never opens the keyring.
 """
 import dataclasses
 
+from awscli_mfa_plugin.errors import ExitCode
 from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin.plan.recipe import (
     AWS_MFA_ROLE_KEY,
@@ -41,6 +42,13 @@ UNREADABLE = "unreadable cache entry"
 HEADERS = ("PROFILE", "ROLE", "SOURCE", "LEFT")
 #: Follows a source profile whose keys live in the OS keyring.
 IN_KEYRING = " (keyring)"
+
+
+def run(request, tools):
+    """The ``--list`` mode's handler; returns the exit status."""
+    write_listing(tools.env, tools.profiles, request.credentials_path,
+                  request.cache_dir)
+    return ExitCode.OK
 
 
 def write_listing(env, profiles, credentials_path, cache_dir):

@@ -2,7 +2,7 @@
 
 A code comes from ``--token-code``, the recipe's ``mfa_process``, a pipe on
 standard input, or a person (see
-:func:`awscli_mfa_plugin.codes.prompt.obtain_code`).  Who asks the person
+:func:`awscli_mfa_plugin.codes.providers.obtain_code`).  Who asks the person
 is chosen by ``--prompt`` or the profile's ``mfa_prompt``
 (:mod:`~awscli_mfa_plugin.codes.asker`): the terminal, or a desktop dialog
 (:mod:`~awscli_mfa_plugin.codes.dialog`) when there is none.  In
@@ -16,7 +16,7 @@ Runs in other processes that need the same device take turns
 import contextlib
 
 from awscli_mfa_plugin.codes import asker
-from awscli_mfa_plugin.codes.prompt import exchange_code
+from awscli_mfa_plugin.codes.providers import exchange_code
 from awscli_mfa_plugin.codes.spent import SpentCodes
 from awscli_mfa_plugin.codes.turns import Turn, Turns
 from awscli_mfa_plugin.errors import Cancelled, UsageError

@@ -6,7 +6,7 @@ import pytest
 
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import InvalidCodeError, ServiceError, UsageError
-from awscli_mfa_plugin.codes.prompt import (
+from awscli_mfa_plugin.codes.providers import (
     exchange_code, normalize_code, obtain_code, seconds_left)
 
 

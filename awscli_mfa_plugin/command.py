@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import pipeline
-from awscli_mfa_plugin.codes.providers import TerminalPrompter
+from awscli_mfa_plugin.codes.terminal import TerminalPrompter
 from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment

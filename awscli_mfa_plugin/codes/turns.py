@@ -126,13 +126,21 @@ def write_private(path, text):
 def _file_lock(path):
     """``(lock, the exception a busy lock raises)`` for the file ``path``.
 
-    filelock's, made without ``mode=`` or ``blocking=``, which older
-    filelock releases lack.  AWS CLI v2 imports this plugin from the
+    filelock locks with ``flock`` on POSIX, so there :class:`_Flock`
+    takes the same lock directly (each excludes the other) without the
+    cost of importing filelock, a good part of what a switch adds to a
+    bare ``aws sts assume-role`` (bench/, comparison 2).  Elsewhere
+    (Windows) filelock's, made without ``mode=`` or ``blocking=``, which
+    older filelock releases lack.  AWS CLI v2 imports this plugin from the
     folders of ``cli_legacy_plugin_path`` only; for an editable install
-    that is the source tree, where filelock is out of its reach.  filelock
-    locks with ``flock`` on POSIX, so there :class:`_Flock` takes the same
-    lock directly: each excludes the other.
+    that is the source tree, where filelock is out of its reach.
     """
+    try:
+        import fcntl  # noqa: F401 (flock is there)
+    except ImportError:
+        pass
+    else:
+        return _Flock(path), _Busy
     try:
         import filelock
     except ImportError:

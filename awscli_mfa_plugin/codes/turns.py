@@ -12,9 +12,10 @@ Everything lives in a private folder (mode 0700, beside the AWS CLI's own
 cache in ``~/.aws/cli``): the lock files; a note of who holds each lock
 (process ID and what it switches), which a waiter quotes; and the outcome a
 holder leaves when its prompt is cancelled, so that those who waited for
-that prompt stop too.  The locks are ``filelock``'s (``flock`` on POSIX,
-``LockFileEx`` on Windows), which the system releases when their holder
-dies; a lock file that is a symbolic link is refused, never followed.  A
+that prompt stop too.  The locks are ``flock`` on POSIX, taken directly
+(the lock ``filelock`` takes there, without the cost of importing it), and
+``filelock``'s ``LockFileEx`` on Windows; the system releases them when
+their holder dies; a lock file that is a symbolic link is refused, never followed.  A
 wait ends after :data:`WAIT_LIMIT` seconds in a sentence.
 """
 import contextlib

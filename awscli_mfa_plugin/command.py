@@ -12,12 +12,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import pipeline
-from awscli_mfa_plugin.codes.prompt import TerminalPrompter
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.codes.terminal import TerminalPrompter
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
-from awscli_mfa_plugin.keys.store import KeyringStore
+from awscli_mfa_plugin.files.keystore import KeyringStore
 from awscli_mfa_plugin.redaction import (
     redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments
@@ -71,7 +71,6 @@ class MfaSwitchCommand(BasicCommand):
             codes=CodeSource.for_request(request, self._env, self._prompter,
                                          TerminalPrompter),
             prompter=self._prompter,
-            http_send=_federation_sender(request.verify_ssl),
             open_browser=_open_browser,
             keys=keys,
         )
@@ -80,16 +79,6 @@ class MfaSwitchCommand(BasicCommand):
         self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
-
-
-def _federation_sender(verify_ssl):
-    # The console's module is loaded only by a run that signs in.
-    def send(url):
-        from awscli_mfa_plugin.deliver import console
-
-        return console.botocore_send(verify_ssl)(url)
-
-    return send
 
 
 def _open_browser(url):

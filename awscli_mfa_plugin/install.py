@@ -38,7 +38,7 @@ import tempfile
 from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin import COMMAND_NAME
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     ConfigError,
@@ -341,12 +341,12 @@ def _awscli_v1_beside():
 
 
 # --------------------------------------------------------------------------
-# Plans: what to change in one section, decided before anything is written
+# Section edits: what to change in one section, decided before anything is written
 # --------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
-class Plan:
+class SectionEdit:
     """The edit of one section and of its record, and what to tell the user."""
 
     path: str
@@ -404,7 +404,7 @@ def plan_plugins(path, sections, cli, folder, recorded, v1_beside=None):
             "and AWS CLI v1 fails on every command while it is there; remove it "
             f"(`{PROG} uninstall` does if this installer added it)."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=PLUGINS_SECTION, subsections=True, before=dict(plugins),
         set=values, record_set={k: v for k, v in record.items() if recorded.get(k) != v},
         changes=tuple(changes), notes=tuple(notes),
@@ -441,7 +441,7 @@ def plan_aliases(path, sections, shipped, recorded):
         notes.append(
             f"{path}: kept the alias {name!r} as you changed it."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=ALIAS_SECTION, subsections=False, before=dict(aliases),
         set=values, record_set={k: v for k, v in values.items() if recorded.get(k) != v},
         changes=tuple(changes), notes=tuple(notes),
@@ -475,7 +475,7 @@ def plan_plugins_removal(path, sections, recorded):
             f"{path}: the plugin was enabled by hand, not by this installer, "
             "so it stays enabled."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=PLUGINS_SECTION, subsections=True, before=dict(plugins),
         set=values, remove=tuple(remove), record_remove=tuple(recorded),
         changes=tuple(changes), notes=tuple(notes),
@@ -499,7 +499,7 @@ def plan_aliases_removal(path, sections, recorded):
         notes.append(
             f"{path}: left the alias {name!r} in place: you changed it."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=ALIAS_SECTION, subsections=False, before=dict(aliases),
         remove=tuple(remove), record_remove=tuple(recorded),
         changes=tuple(changes), notes=tuple(notes),

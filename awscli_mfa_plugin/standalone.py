@@ -20,7 +20,7 @@ import os
 import sys
 
 from awscli_mfa_plugin import COMMAND_NAME, __version__, fastpath
-from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin.errors import ExitCode, MfaSwitchError
 
 VERSION_FLAG = "--version"

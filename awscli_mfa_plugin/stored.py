@@ -273,7 +273,7 @@ def read_all_stored(path):
 
 def _sections_or_none(path):
     try:
-        return read_sections(path)
+        return stdlib_sections(path)
     except (configparser.Error, ValueError):
         return None
 
@@ -283,7 +283,7 @@ def _sections_or_none(path):
 # --------------------------------------------------------------------------
 
 
-def read_sections(path):
+def stdlib_sections(path):
     """The sections of an INI file as botocore parses it (``{}`` if absent).
 
     ``{section: {key: value}}``, with an indented block as the dict
@@ -325,14 +325,14 @@ def profile_map(config_path, credentials_path):
     ``UnicodeDecodeError``) where botocore would fail too.
     """
     profiles = {}
-    for name, values in read_sections(config_path).items():
+    for name, values in stdlib_sections(config_path).items():
         if name == "default":
             profiles[name] = values
         elif name.startswith("profile"):
             parts = _split_section_name(name)
             if len(parts) == 2:
                 profiles[parts[1]] = values
-    credential_sections = read_sections(credentials_path)
+    credential_sections = stdlib_sections(credentials_path)
     for name, values in credential_sections.items():
         profiles.setdefault(name, {}).update(values)
     return profiles, credential_sections

@@ -18,7 +18,7 @@ import time
 import pexpect
 import pytest
 
-from awscli_mfa_plugin.codes.prompt import seconds_left
+from awscli_mfa_plugin.codes.providers import seconds_left
 
 from tests import awsenv
 from tests.conftest import OFFLINE_ACCOUNT

@@ -17,7 +17,7 @@ import hashlib
 import os
 import time
 
-from awscli_mfa_plugin.codes.prompt import CODE_PERIOD
+from awscli_mfa_plugin.codes.providers import CODE_PERIOD
 from awscli_mfa_plugin.codes.turns import device_key, read_private, write_private
 
 #: Windows a spent code is remembered for: STS takes a code a little

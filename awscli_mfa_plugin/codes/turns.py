@@ -12,9 +12,10 @@ Everything lives in a private folder (mode 0700, beside the AWS CLI's own
 cache in ``~/.aws/cli``): the lock files; a note of who holds each lock
 (process ID and what it switches), which a waiter quotes; and the outcome a
 holder leaves when its prompt is cancelled, so that those who waited for
-that prompt stop too.  The locks are ``filelock``'s (``flock`` on POSIX,
-``LockFileEx`` on Windows), which the system releases when their holder
-dies; a lock file that is a symbolic link is refused, never followed.  A
+that prompt stop too.  The locks are ``flock`` on POSIX, taken directly
+(the lock ``filelock`` takes there, without the cost of importing it), and
+``filelock``'s ``LockFileEx`` on Windows; the system releases them when
+their holder dies; a lock file that is a symbolic link is refused, never followed.  A
 wait ends after :data:`WAIT_LIMIT` seconds in a sentence.
 """
 import contextlib
@@ -27,7 +28,7 @@ import tempfile
 import time
 from typing import Mapping
 
-from awscli_mfa_plugin import atomic
+from awscli_mfa_plugin.files import atomic
 from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError, Unanswered
 
 #: Seconds a caller waits for another's turn before it gives up with a
@@ -126,13 +127,21 @@ def write_private(path, text):
 def _file_lock(path):
     """``(lock, the exception a busy lock raises)`` for the file ``path``.
 
-    filelock's, made without ``mode=`` or ``blocking=``, which older
-    filelock releases lack.  AWS CLI v2 imports this plugin from the
+    filelock locks with ``flock`` on POSIX, so there :class:`_Flock`
+    takes the same lock directly (each excludes the other) without the
+    cost of importing filelock, a good part of what a switch adds to a
+    bare ``aws sts assume-role`` (bench/, comparison 2).  Elsewhere
+    (Windows) filelock's, made without ``mode=`` or ``blocking=``, which
+    older filelock releases lack.  AWS CLI v2 imports this plugin from the
     folders of ``cli_legacy_plugin_path`` only; for an editable install
-    that is the source tree, where filelock is out of its reach.  filelock
-    locks with ``flock`` on POSIX, so there :class:`_Flock` takes the same
-    lock directly: each excludes the other.
+    that is the source tree, where filelock is out of its reach.
     """
+    try:
+        import fcntl  # noqa: F401 (flock is there)
+    except ImportError:
+        pass
+    else:
+        return _Flock(path), _Busy
     try:
         import filelock
     except ImportError:

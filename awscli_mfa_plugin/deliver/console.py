@@ -20,7 +20,7 @@ import urllib.parse
 
 from awscli_mfa_plugin.errors import (
     ConfigError, MfaSwitchError, NetworkError, ServiceError)
-from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin import redaction
 
 #: Overrides the partition's federation endpoint (tests, private partitions).

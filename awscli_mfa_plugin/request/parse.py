@@ -10,6 +10,8 @@ import types
 from collections.abc import Mapping
 
 from awscli_mfa_plugin.errors import UsageError
+from awscli_mfa_plugin.request import modes
+from awscli_mfa_plugin.request.modes import SWITCH
 from awscli_mfa_plugin.values import Value
 
 #: Who may ask a person for a code (``--prompt``, ``mfa_prompt``):
@@ -54,18 +56,11 @@ class Request(Value):
     token_code: str | None = None
     force: bool = False
     min_remaining: str | None = None
-    #: ``--export SHELL``: the shell, else ``None``.
+    #: What the run does: a name in :data:`~awscli_mfa_plugin.request.modes.MODES`.
+    mode: str = SWITCH
+    #: ``--export SHELL``: the shell (modes ``export`` and ``unset``), else ``None``.
     export: str | None = None
-    credential_process: bool = False
-    list: bool = False
     save_serial: bool = False
-    #: ``--console`` opens the console; ``--console-url`` prints its URL.
-    console: bool = False
-    console_url: bool = False
-    #: ``--export --unset``: only the lines that remove the variables.
-    unset: bool = False
-    #: ``--clear``: remove what mfa-switch stored for the profiles.
-    clear: bool = False
     #: ``--region`` or ``AWS_REGION``/``AWS_DEFAULT_REGION``, not the config.
     region: str | None = None
     endpoint_url: str | None = None
@@ -84,10 +79,6 @@ class Request(Value):
     prompt: str | None = None
     #: The private folder where runs take turns and spent codes are kept.
     state_dir: str = ""
-    #: ``--move-keys-to-keyring``, ``--move-keys-to-file`` or ``--add-keys``:
-    #: the profile's long-term keys change home instead of a switch
-    #: (``"to-keyring"``, ``"to-file"``, ``"add"``), else ``None``.
-    keys_action: str | None = None
 
     @property
     def several(self):
@@ -95,14 +86,14 @@ class Request(Value):
         return self.every or len(self.names) > 1
 
     @property
-    def prints_credentials(self):
-        """True when stdout receives the credentials (export or process)."""
-        return self.export is not None or self.credential_process
+    def credential_process(self):
+        """True in ``--credential-process`` mode."""
+        return self.mode == "credential-process"
 
     @property
     def wants_console(self):
         """True with ``--console`` or ``--console-url``."""
-        return self.console or self.console_url
+        return self.mode in ("console", "console-url")
 
 
 def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
@@ -111,8 +102,12 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
     ``session`` is read for what the CLI resolved: the selected profile,
     the files' paths and the region given by flag or environment.
     """
+    mode = modes.select(_mode_flags(parsed_args))
+    names = tuple(dict.fromkeys(parsed_args.profiles or ()))
+    check_profile_flag(names, bool(parsed_args.all), parsed_globals.profile)
     request = Request(
-        names=tuple(dict.fromkeys(parsed_args.profiles or ())),
+        names=names,
+        mode=mode.name,
         selected_profile=session.profile or "default",
         every=bool(parsed_args.all),
         overrides=Overrides(
@@ -128,13 +123,7 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
         force=bool(parsed_args.force),
         min_remaining=parsed_args.min_remaining,
         export=parsed_args.export,
-        credential_process=bool(parsed_args.credential_process),
-        list=bool(parsed_args.list),
         save_serial=bool(parsed_args.save_serial),
-        console=bool(parsed_args.console),
-        console_url=bool(parsed_args.console_url),
-        unset=bool(parsed_args.unset),
-        clear=bool(parsed_args.clear),
         # The config file's region depends on the profile switched, which
         # the plan knows; only what overrides every profile is read here.
         region=session.get_config_variable(
@@ -150,52 +139,30 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
         environ=environ,
         prompt=getattr(parsed_args, "prompt", None),
         state_dir=state_folder(cache_dir),
-        keys_action=_keys_action(parsed_args),
     )
     check(request)
     return request
 
 
 def check(request):
-    """Refuse combinations that cannot mean anything.
+    """Refuse what the request's mode does not take (see :data:`~awscli_mfa_plugin.request.modes.MODES`).
 
     >>> check(Request(names=("a", "b"), selected_profile="default",
-    ...               export="bash"))
+    ...               mode="export", export="bash"))
     Traceback (most recent call last):
     ...
     awscli_mfa_plugin.errors.UsageError: --export and --credential-process print one profile's credentials; name a single profile with --profile.
     """
-    chosen = [flag for flag, on in (
-        (KEYS_FLAGS.get(request.keys_action), bool(request.keys_action)),
-        ("--list", request.list),
-        ("--export", request.export is not None),
-        ("--credential-process", request.credential_process),
-        ("--console", request.console),
-        ("--console-url", request.console_url),
-        ("--clear", request.clear),
-    ) if on]
-    if len(chosen) > 1:
-        raise UsageError(
-            f"{chosen[0]} and {chosen[1]} cannot be used together; pick one.")
-    check_profile_flag(request.names, request.every, request.profile_flag)
-    if request.keys_action:
-        _check_keys(request, chosen[0])
-    if request.unset and request.export is None:
-        raise UsageError(
-            "--unset goes with --export: 'aws mfa-switch --export --unset' "
-            "prints the lines that remove the variables --export sets.")
-    if request.several and request.wants_console:
-        raise UsageError(
-            f"{chosen[0]} signs in as one profile; name a single profile "
-            "with --profile.")
+    mode = modes.BY_NAME[request.mode]
+    if request.several and mode.several:
+        raise UsageError(mode.several.format(flag=mode.flag))
+    if mode.alone and (request.overrides != Overrides() or request.token_code
+                       or request.force):
+        raise UsageError(mode.alone.format(flag=mode.flag))
     if request.several and request.overrides != Overrides():
         raise UsageError(
             "Flags such as --role-arn or --target-profile apply to one "
             "profile; switch several profiles by their recipes only.")
-    if request.several and request.prints_credentials:
-        raise UsageError(
-            "--export and --credential-process print one profile's "
-            "credentials; name a single profile with --profile.")
 
 
 def state_folder(cache_dir):
@@ -207,32 +174,10 @@ def state_folder(cache_dir):
     return os.path.join(os.path.dirname(cache_dir.rstrip(os.sep)), "mfa-switch")
 
 
-#: Each keys mode and its flag (the argument table's names).
-KEYS_FLAGS = {"to-keyring": "--move-keys-to-keyring",
-              "to-file": "--move-keys-to-file",
-              "add": "--add-keys"}
-
-
-def _keys_action(parsed_args):
-    """The keys mode asked for; several at once are refused by :func:`check`."""
-    on = [action for action, flag in KEYS_FLAGS.items()
-          if getattr(parsed_args, flag[2:].replace("-", "_"), False)]
-    if len(on) > 1:
-        raise UsageError(
-            f"{KEYS_FLAGS[on[0]]} and {KEYS_FLAGS[on[1]]} cannot be used "
-            "together; pick one.")
-    return on[0] if on else None
-
-
-def _check_keys(request, flag):
-    """A keys mode acts on one profile's keys and switches nothing."""
-    if request.several:
-        raise UsageError(
-            f"{flag} moves the keys of one profile; name it with --profile.")
-    if request.overrides != Overrides() or request.token_code or request.force:
-        raise UsageError(
-            f"{flag} only moves keys; flags of a switch such as --role-arn or "
-            "--token-code have no place beside it.")
+def _mode_flags(parsed_args):
+    """The flags of :data:`~awscli_mfa_plugin.request.modes.MODES` given on the command line."""
+    return {mode.flag for mode in modes.MODES if mode.flag and getattr(
+        parsed_args, mode.name.replace("-", "_"), None) not in (None, False)}
 
 
 def botocore_path(path):

@@ -8,8 +8,8 @@ import pytest
 
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import CodeProcessError, UsageError
-from awscli_mfa_plugin.codes.prompt import obtain_code, run_code_process
-from tests.codes.test_prompt import FakePrompter, Tty
+from awscli_mfa_plugin.codes.providers import obtain_code, run_code_process
+from tests.codes.test_providers import FakePrompter, Tty
 
 REPO = Path(__file__).resolve().parent.parent.parent
 PY = shlex.quote(sys.executable)

@@ -17,7 +17,7 @@ import pytest
 
 from awscli_mfa_plugin.codes import asker, dialog
 from awscli_mfa_plugin.codes.dialog import DialogPrompter
-from awscli_mfa_plugin.codes.prompt import seconds_left
+from awscli_mfa_plugin.codes.providers import seconds_left
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, DialogError, Unanswered, UsageError

@@ -193,13 +193,17 @@ class StubbedSts:
     (the operation and the RoleArn), never by position.  Each answer is
     given once, to a call with exactly its expected parameters; anything
     else fails the test.  ``created`` has the keyword arguments of every
-    client made.
+    client made (its config as the size of its connection pool).
+    ``together``, when set, is how many AssumeRole calls must be in flight
+    at once before any is answered: a wave smaller than that never
+    completes, and the test fails.
     """
 
-    def __init__(self, *scripts):
+    def __init__(self, *scripts, together=None):
         self.answers = {}
         self.created = []
         self._lock = threading.Lock()
+        self._together = together and threading.Barrier(together)
         for script in scripts:
             script(self)
 
@@ -217,7 +221,9 @@ class StubbedSts:
     def creator(self, recipe):
         def create(service, **kwargs):
             assert service == "sts"
-            self.created.append(kwargs)
+            config = kwargs.get("config")
+            self.created.append(kwargs if config is None else dict(
+                kwargs, config=config.max_pool_connections))
             client = botocore.session.Session().create_client(
                 "sts", region_name="us-east-1",
                 aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x")
@@ -233,6 +239,10 @@ class StubbedSts:
 
     def _answer(self, model, context, **kwargs):
         params = context["stub_params"]
+        if self._together and model.name == "AssumeRole":
+            # A deadlock guard, not a time limit: the wave either holds
+            # every call at once or never completes.
+            self._together.wait(timeout=60)
         key = (model.name, params.get("RoleArn"))
         with self._lock:
             assert key in self.answers, f"unexpected call {key}: {params}"
@@ -299,11 +309,13 @@ def denied(name):
     return script
 
 
-def session_keys():
-    """What a client signing with the MFA session is created with."""
+def session_keys(roles):
+    """What a client signing with the MFA session is created with: its keys,
+    and a connection for each of the ``roles`` assumed at once."""
     return {"aws_access_key_id": CREDS["AccessKeyId"],
             "aws_secret_access_key": CREDS["SecretAccessKey"],
-            "aws_session_token": CREDS["SessionToken"]}
+            "aws_session_token": CREDS["SessionToken"],
+            "config": roles}
 
 
 def test_one_refused_role_does_not_stop_the_others():
@@ -314,7 +326,7 @@ def test_one_refused_role_does_not_stop_the_others():
     outcome = exchange.run(planned, stubs.creator, codes, NOW)
     assert codes.asked == [SERIAL]
     # One client for the code, one signing with the session for the roles.
-    assert stubs.created == [{}, session_keys()]
+    assert stubs.created == [{}, session_keys(3)]
     assert [s.target.name for s in outcome.switched] == ["a", "c"]
     assert [t.name for t, _ in outcome.failed] == ["b"]
     assert outcome.exit_code() == ExitCode.SERVICE
@@ -331,10 +343,12 @@ def test_twenty_roles_share_the_session_client_and_keep_their_order():
     names = [f"r{i:02d}" for i in range(20)]
     refused = {"r03", "r10", "r19"}
     planned = plan([recipe(name) for name in names])
+    # All twenty in one wave: two round trips against a far STS, not four.
     stubs = StubbedSts(session_token, *(
-        denied(name) if name in refused else assumed(name) for name in names))
+        denied(name) if name in refused else assumed(name) for name in names),
+        together=20)
     outcome = exchange.run(planned, stubs.creator, Codes(), NOW)
-    assert stubs.created == [{}, session_keys()]
+    assert stubs.created == [{}, session_keys(20)]
     assert [s.target.name for s in outcome.switched] == \
         [name for name in names if name not in refused]
     assert [s.credentials.arn for s in outcome.switched] == [

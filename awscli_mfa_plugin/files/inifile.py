@@ -35,8 +35,8 @@ Reading profiles for any other purpose goes through the botocore session;
 :func:`read_sections` exists for the writers' own checks and for tests.
 
 This module is the editor's public API and its rules about what may be
-written; :mod:`~awscli_mfa_plugin.deliver.inidoc` reads INI text as botocore
-does and edits it line by line, and :mod:`~awscli_mfa_plugin.atomic`
+written; :mod:`~awscli_mfa_plugin.files.inidoc` reads INI text as botocore
+does and edits it line by line, and :mod:`~awscli_mfa_plugin.files.atomic`
 locks, reads and atomically replaces the files.
 """
 
@@ -46,9 +46,9 @@ import re
 import shlex
 
 from awscli_mfa_plugin import errors
-from awscli_mfa_plugin import atomic
-from awscli_mfa_plugin.deliver import inidoc
-from awscli_mfa_plugin.atomic import LOCK_TIMEOUT, lock_path, make_private_dirs
+from awscli_mfa_plugin.files import atomic
+from awscli_mfa_plugin.files import inidoc
+from awscli_mfa_plugin.files.atomic import LOCK_TIMEOUT, lock_path, make_private_dirs
 from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
 
 # The editor's names, wherever they are defined; callers import this module.

@@ -1,6 +1,6 @@
 """Files the editor changes: locking, reading, atomic replacement, private folders.
 
-The file-system half of :mod:`~awscli_mfa_plugin.deliver.inifile`: an
+The file-system half of :mod:`~awscli_mfa_plugin.files.inifile`: an
 exclusive lock beside the real (symlink-resolved) file for the whole
 read-modify-write, a read that never opens a FIFO or a device, and a
 replacement through a fsynced temporary file and a rename that keeps the

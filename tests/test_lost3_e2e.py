@@ -1,9 +1,25 @@
 """Nothing lost, round three (issue 22): each fault found by an outside attack,
 through the real ``aws`` / ``aws-mfa-switch`` executables."""
 import configparser
+import subprocess
+
+import pytest
+
+from tests import fakests
+from tests.awsenv import AWS
+from tests.conftest import OFFLINE_ACCOUNT
+
+ASSUMED = fakests.assume_role_response(OFFLINE_ACCOUNT.role_arn)
 
 LONG_TERM_ID = "AKIAKEEPMEEXAMPLE001"
 LONG_TERM_SECRET = "keep-me-long-term-secret"
+
+
+def switch(aws, *extra, prefix=(), code="123456", env=None):
+    """``aws mfa-switch --profile dev`` with a code, as ``prefix`` says (a user)."""
+    return subprocess.run(
+        [*prefix, AWS, "mfa-switch", "--profile", "dev", "--token-code", code, *extra],
+        input="", capture_output=True, text=True, env=env or aws.env(), timeout=90)
 
 
 def sections(path):
@@ -51,3 +67,25 @@ def test_force_refuses_to_overwrite_long_term_keys_set_over_a_switched_section(a
         assert LONG_TERM_SECRET not in result.stderr
         assert len(result.stderr.splitlines()) == 1
         assert aws.credentials.read_bytes() == before
+
+
+# --------------------------------------------------------------------------
+# 5. A code STS never checked is not spent
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code, message", [
+    ("InvalidClientTokenId", "The security token included in the request is invalid."),
+    ("SignatureDoesNotMatch", "The request signature we calculated does not match "
+                              "the signature you provided."),
+    ("IncompleteSignature", "Request is missing Authentication Token"),
+    ("ExpiredToken", "The security token included in the request is expired"),
+])
+def test_a_code_sent_with_keys_sts_refused_is_not_spent(offline_aws, fake_sts, code, message):
+    fake_sts.answer(fakests.error_response(403, code, message), ASSUMED)
+    refused = switch(offline_aws)
+    assert refused.returncode == 254, refused.stderr
+    # The keys are fixed; the same code, never checked by STS, is sent.
+    again = switch(offline_aws)
+    assert again.returncode == 0, again.stderr
+    assert [form["TokenCode"] for form in fake_sts.requests] == ["123456"] * 2

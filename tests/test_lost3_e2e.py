@@ -1,25 +1,36 @@
 """Nothing lost, round three (issue 22): each fault found by an outside attack,
 through the real ``aws`` / ``aws-mfa-switch`` executables."""
 import configparser
+import fcntl
+import hashlib
+import json
+import os
+import stat
 import subprocess
+import time
 
 import pytest
 
-from tests import fakests
+from awscli_mfa_plugin.codes.turns import device_key
+from tests import asuser, fakests
 from tests.awsenv import AWS
 from tests.conftest import OFFLINE_ACCOUNT
 
 ASSUMED = fakests.assume_role_response(OFFLINE_ACCOUNT.role_arn)
 
+#: A user who is neither the test's user nor root.
+OTHER_UID = asuser.UID + 1
+
 LONG_TERM_ID = "AKIAKEEPMEEXAMPLE001"
 LONG_TERM_SECRET = "keep-me-long-term-secret"
 
 
-def switch(aws, *extra, prefix=(), code="123456", env=None):
+def switch(aws, *extra, prefix=(), code="123456", env=None, timeout=90):
     """``aws mfa-switch --profile dev`` with a code, as ``prefix`` says (a user)."""
     return subprocess.run(
         [*prefix, AWS, "mfa-switch", "--profile", "dev", "--token-code", code, *extra],
-        input="", capture_output=True, text=True, env=env or aws.env(), timeout=90)
+        input="", capture_output=True, text=True, env=env or aws.env(),
+        timeout=timeout)
 
 
 def sections(path):
@@ -89,3 +100,44 @@ def test_a_code_sent_with_keys_sts_refused_is_not_spent(offline_aws, fake_sts, c
     again = switch(offline_aws)
     assert again.returncode == 0, again.stderr
     assert [form["TokenCode"] for form in fake_sts.requests] == ["123456"] * 2
+
+
+# --------------------------------------------------------------------------
+# 2, 3, 4, 6. The private state folder: spent codes, locks and notes
+# --------------------------------------------------------------------------
+
+
+def state_folder(aws):
+    return aws.dot_aws / "cli" / "mfa-switch"
+
+
+def spent_file(aws):
+    return state_folder(aws) / ("spent-" + device_key(OFFLINE_ACCOUNT.serial_number))
+
+
+def private_state(aws):
+    folder = state_folder(aws)
+    folder.mkdir(parents=True, mode=0o700)
+    return folder
+
+
+def test_credentials_sts_gave_are_stored_when_the_spent_codes_cannot_be_kept(
+        offline_aws, fake_sts):
+    prefix = asuser.prefix()
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    asuser.give(aws.home)
+    first = switch(aws, prefix=prefix, code="111111")
+    assert first.returncode == 0, first.stderr
+    # The folder can take no new file now (as on a full or read-only disk).
+    spent_file(aws).unlink()
+    state_folder(aws).chmod(0o500)
+    result = switch(aws, "--force", prefix=prefix, code="222222")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"mfa-switch could not note in {state_folder(aws)} that the code was "
+        "used (Permission denied), so another switch may send it to STS "
+        "again, which refuses it.")
+    assert result.stderr.splitlines()[1].startswith("Profile 'dev' now uses")
+    assert "ASIAFAKESTSEXAMPLE01" in aws.credentials.read_text()
+    assert len(fake_sts.requests) == 2

@@ -32,6 +32,11 @@ class SpentCodes:
         self._folder = folder
         self._clock = clock
 
+    @property
+    def folder(self):
+        """The folder the spent codes are kept in."""
+        return self._folder
+
     def was_spent(self, device, code):
         """True when ``code`` was sent for ``device`` in the last few windows."""
         now = self._window()
@@ -48,7 +53,10 @@ class SpentCodes:
         return any(window == now for window, _ in self._entries(device))
 
     def add(self, device, code):
-        """Remember that ``code`` was sent for ``device`` now."""
+        """Remember that ``code`` was sent for ``device`` now.
+
+        Raises ``OSError`` when the folder cannot take the file.
+        """
         now = self._window()
         entries = self._entries(device) + [(now, _digest(device, now, code))]
         write_private(self._path(device), "".join(

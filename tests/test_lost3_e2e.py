@@ -141,3 +141,48 @@ def test_credentials_sts_gave_are_stored_when_the_spent_codes_cannot_be_kept(
     assert result.stderr.splitlines()[1].startswith("Profile 'dev' now uses")
     assert "ASIAFAKESTSEXAMPLE01" in aws.credentials.read_text()
     assert len(fake_sts.requests) == 2
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_spent_codes_file_that_is_not_a_file_is_a_sentence(offline_aws, fake_sts, kind):
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    private_state(aws)
+    path = spent_file(aws)
+    os.mkfifo(path) if kind == "fifo" else path.mkdir()
+    before = aws.credentials.read_bytes()
+    result = switch(aws, timeout=30)
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        f"{path} is not a regular file (a FIFO or a folder?), so mfa-switch "
+        "does not use it; remove it and try again.\n")
+    assert fake_sts.requests == []
+    assert aws.credentials.read_bytes() == before
+
+
+def test_another_users_lock_and_note_in_a_once_open_folder_are_not_trusted(
+        offline_aws, fake_sts):
+    prefix = asuser.prefix()
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    folder = private_state(aws)
+    asuser.give(aws.home)
+    folder.chmod(0o777)
+    name = "device-" + device_key(OFFLINE_ACCOUNT.serial_number)
+    lock, note = folder / (name + ".lock"), folder / (name + ".holder")
+    note.write_text(json.dumps({"pid": 4242, "what": "call the helpdesk at 555-0100"}))
+    lock.write_bytes(b"")
+    lock.chmod(0o666)  # anyone's to lock, as its owner left it
+    for path in (lock, note):
+        os.chown(path, OTHER_UID, OTHER_UID)
+    with open(lock, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # the other user's run holds it
+        result = switch(aws, prefix=prefix)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"Removed {name}.holder, {name}.lock from {folder}: other users' "
+        "files, which mfa-switch does not trust.")
+    assert "helpdesk" not in result.stderr and "waiting" not in result.stderr
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert all(path.stat().st_uid == asuser.UID for path in folder.iterdir())
+    assert len(fake_sts.requests) == 1

@@ -19,6 +19,7 @@ import time
 
 from awscli_mfa_plugin.codes.prompt import CODE_PERIOD
 from awscli_mfa_plugin.codes.turns import device_key, read_private, write_private
+from awscli_mfa_plugin.errors import ConfigError
 
 #: Windows a spent code is remembered for: STS takes a code a little
 #: before and after its own window, and a person may type an old one.
@@ -58,7 +59,11 @@ class SpentCodes:
         Raises ``OSError`` when the folder cannot take the file.
         """
         now = self._window()
-        entries = self._entries(device) + [(now, _digest(device, now, code))]
+        try:
+            entries = self._entries(device)
+        except ConfigError:
+            entries = []  # not a file of ours: the write replaces it
+        entries.append((now, _digest(device, now, code)))
         write_private(self._path(device), "".join(
             f"{window} {digest}\n" for window, digest in entries))
 

@@ -186,3 +186,22 @@ def test_another_users_lock_and_note_in_a_once_open_folder_are_not_trusted(
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert all(path.stat().st_uid == asuser.UID for path in folder.iterdir())
     assert len(fake_sts.requests) == 1
+
+
+def test_spent_codes_written_by_a_clock_that_ran_ahead_do_not_hide_new_ones(
+        offline_aws, fake_sts):
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    private_state(aws)
+    now = int(time.time() // 30)
+    # 150 KiB of windows hours ahead, as a clock that ran ahead left them.
+    spent_file(aws).write_text("".join(
+        f"{window} {hashlib.sha256(str(window).encode()).hexdigest()}\n"
+        for window in range(now + 200, now + 2200)))
+    first = switch(aws)
+    assert first.returncode == 0, first.stderr
+    again = switch(aws, "--force")
+    assert again.returncode == 252, again.stderr
+    assert "was already used" in again.stderr
+    assert len(fake_sts.requests) == 1
+    assert len(spent_file(aws).read_text().splitlines()) == 1

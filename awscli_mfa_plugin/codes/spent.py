@@ -15,6 +15,7 @@ it guards nothing but a code that is spent anyway.)
 """
 import hashlib
 import os
+import re
 import time
 
 from awscli_mfa_plugin.codes.prompt import CODE_PERIOD
@@ -24,6 +25,8 @@ from awscli_mfa_plugin.errors import ConfigError
 #: Windows a spent code is remembered for: STS takes a code a little
 #: before and after its own window, and a person may type an old one.
 REMEMBERED = 4
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class SpentCodes:
@@ -68,11 +71,18 @@ class SpentCodes:
             f"{window} {digest}\n" for window, digest in entries))
 
     def _entries(self, device):
-        oldest = self._window() - REMEMBERED
+        """The entries of the windows :meth:`was_spent` looks at, no others.
+
+        A window after the next one was written by a clock that ran ahead:
+        no code of it can be typed now, and it is dropped, so the file stays
+        a few lines long.
+        """
+        now = self._window()
         entries = []
         for line in read_private(self._path(device)).splitlines():
             window, _, digest = line.partition(" ")
-            if window.isdigit() and int(window) >= oldest and digest:
+            if window.isdigit() and now - REMEMBERED <= int(window) <= now + 1 \
+                    and _DIGEST.fullmatch(digest):
                 entries.append((int(window), digest))
         return entries
 

@@ -94,7 +94,7 @@ def run(request, tools):
     if request.wants_console:
         from awscli_mfa_plugin.deliver import console
 
-        console.check_federable(found[0])
+        console.check_federable(found[0], request.environ)
     kept, to_switch, sections = _keep(request, tools, found)
     planned = ()
     if to_switch:

@@ -13,8 +13,10 @@ session that has not passed MFA, so policies that demand MFA deny it;
 mfa-switch says so instead (see :func:`check_federable`).
 
 The request goes through botocore's own HTTP session (its proxies from the
-environment, its CA bundle setting, its timeouts), not a second HTTP stack.
+environment, its CA bundle setting, its timeouts), not a second HTTP stack,
+over https only (plain http only to this machine's loopback, for tests).
 """
+import ipaddress
 import json
 import urllib.parse
 
@@ -54,9 +56,13 @@ def partition_of(arn):
     return parts[1] if len(parts) > 1 and parts[1] else "aws"
 
 
-def check_federable(target):
-    """Refuse, before any code is asked for, a profile the console cannot take."""
+def check_federable(target, environ):
+    """Refuse, before any code is asked for, a profile the console cannot take.
+
+    Also an endpoint the session's keys must not be sent to.
+    """
     recipe = target.recipe
+    federation_endpoint(recipe.role_arn, environ)
     if not recipe.uses_role:
         raise ConfigError(
             f"The profile {target.name!r} gets a session token "
@@ -69,6 +75,49 @@ def check_federable(target):
             f"{partition_of(recipe.role_arn)!r}, whose console mfa-switch "
             f"does not know; set {FEDERATION_URL_VARIABLE} to its federation "
             "endpoint.")
+
+
+def federation_endpoint(role_arn, environ):
+    """The federation endpoint of ``role_arn``'s partition, or the one ``environ`` names.
+
+    Refuses one the session's keys would reach unencrypted: anything but
+    https, except http to this machine's loopback (tests).
+
+    >>> federation_endpoint("arn:aws:iam::1:role/R", {})
+    'https://signin.aws.amazon.com/federation'
+    >>> federation_endpoint("arn:aws:iam::1:role/R",
+    ...     {"MFA_SWITCH_FEDERATION_URL": "http://127.0.0.1:8000/federation"})
+    'http://127.0.0.1:8000/federation'
+    """
+    named = environ.get(FEDERATION_URL_VARIABLE)
+    if not named:
+        return PARTITIONS.get(partition_of(role_arn), PARTITIONS["aws"])[0]
+    try:
+        parts = urllib.parse.urlsplit(named)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if host and (parts.scheme == "https"
+                 or (parts.scheme == "http" and _loopback(host))):
+        return named
+    raise ConfigError(
+        f"{FEDERATION_URL_VARIABLE} must be an https:// address (http:// only "
+        f"to this machine's loopback), not {named!r}: the console sign-in "
+        "sends the session's keys there; nothing was sent.")
+
+
+def _loopback(host):
+    """True for ``localhost`` and the loopback addresses.
+
+    >>> [_loopback(h) for h in ("localhost", "127.0.0.2", "::1", "10.0.0.1", "example.com")]
+    [True, True, True, False, False]
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def destination(partition, region):
@@ -95,8 +144,7 @@ def signin_url(creds, role_arn, region, environ, send):
     # the token signs in whoever holds it: both stay out of --debug logs.
     redaction.remember(creds.secret_access_key, creds.session_token)
     partition = partition_of(role_arn)
-    endpoint = (environ.get(FEDERATION_URL_VARIABLE)
-                or PARTITIONS.get(partition, PARTITIONS["aws"])[0])
+    endpoint = federation_endpoint(role_arn, environ)
     session = json.dumps({
         "sessionId": creds.access_key_id,
         "sessionKey": creds.secret_access_key,

@@ -1,0 +1,116 @@
+"""The console's federation endpoint, slow, huge, failing or unencrypted (issue 22).
+
+Through the real ``aws`` against a loopback STS; the federation endpoint is
+a loopback server that misbehaves as each test says.
+"""
+import http.server
+import threading
+
+import pytest
+
+from tests.test_lost3_e2e import ASSUMED, switch
+
+
+class Endpoint:
+    """A loopback federation endpoint whose every answer ``behave(handler)`` writes."""
+
+    def __init__(self, behave):
+        self.stop = threading.Event()
+        self.requests = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests += 1
+                try:
+                    behave(self, outer.stop)
+                except OSError:  # the client went away
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/federation"
+
+    def close(self):
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def endpoint():
+    made = []
+
+    def make(behave):
+        made.append(Endpoint(behave))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+
+
+def console_url(aws, url, **env):
+    return switch(aws, "--console-url",
+                  env=aws.env(MFA_SWITCH_FEDERATION_URL=url, **env), timeout=60)
+
+
+def trickle(handler, stop):
+    """One byte at a time, each well within any read timeout, for ever."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(10 ** 9))
+    handler.end_headers()
+    while not stop.wait(0.2):
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+
+
+def huge(handler, stop):
+    """16 MiB of answer, which no sign-in token is."""
+    size, chunk = 16 << 20, b"x" * (64 << 10)
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(size))
+    handler.end_headers()
+    for _ in range(size // len(chunk)):
+        if stop.is_set():
+            return
+        handler.wfile.write(chunk)
+
+
+def status(code, **headers):
+    def answer(handler, stop):
+        body = b"<html>no</html>"
+        handler.send_response(code)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    return answer
+
+
+# 9. https only, but on loopback ----------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "http://signin.example.com/federation",
+    "http://10.0.0.1/federation",
+    "ftp://127.0.0.1/federation",
+    "signin.aws.amazon.com/federation",
+])
+def test_a_federation_endpoint_without_https_is_refused_before_the_code(
+        offline_aws, fake_sts, url):
+    fake_sts.answer(ASSUMED)
+    before = offline_aws.credentials.read_bytes()
+    result = console_url(offline_aws, url)
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        "MFA_SWITCH_FEDERATION_URL must be an https:// address (http:// only "
+        f"to this machine's loopback), not {url!r}: the console sign-in sends "
+        "the session's keys there; nothing was sent.\n")
+    assert fake_sts.requests == []
+    assert offline_aws.credentials.read_bytes() == before

@@ -93,6 +93,32 @@ def status(code, **headers):
     return answer
 
 
+# 8. Say what happened ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer, sentence", [
+    (status(500), "The AWS console's federation endpoint ({url}) failed (HTTP "
+                  "500), a fault on its side; try again later, nothing was opened."),
+    (status(503), "The AWS console's federation endpoint ({url}) failed (HTTP "
+                  "503), a fault on its side; try again later, nothing was opened."),
+    (status(302, Location="https://example.com/"),
+     "The AWS console's federation endpoint ({url}) answered with a redirect "
+     "(HTTP 302) instead of a sign-in token; check MFA_SWITCH_FEDERATION_URL "
+     "and any proxy on the way, nothing was opened."),
+    (status(404), "The AWS console's federation endpoint ({url}) answered HTTP "
+                  "404 instead of a sign-in token; nothing was opened."),
+])
+def test_what_the_federation_endpoint_answered_is_said_truly(
+        offline_aws, fake_sts, endpoint, answer, sentence):
+    fake_sts.answer(ASSUMED)
+    failing = endpoint(answer)
+    result = console_url(offline_aws, failing.url)
+    assert result.returncode == 254, result.stderr
+    assert result.stderr.splitlines()[-1] == sentence.format(url=failing.url)
+    assert "expired" not in result.stderr
+    assert result.stdout == ""
+
+
 # 9. https only, but on loopback ----------------------------------------------
 
 

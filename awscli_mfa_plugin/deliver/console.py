@@ -154,10 +154,7 @@ def signin_url(creds, role_arn, region, environ, send):
         {"Action": "getSigninToken", "Session": session})
     status, body = send(f"{endpoint}?{query}")
     if status != 200:
-        raise ServiceError(
-            f"The AWS console's federation endpoint refused the credentials "
-            f"of {role_arn} (HTTP {status}); they may have expired: switch "
-            "again with --force.")
+        raise _status_error(status, role_arn, endpoint)
     try:
         token = json.loads(body.decode("utf-8"))["SigninToken"]
         if not isinstance(token, str) or not token:
@@ -173,6 +170,29 @@ def signin_url(creds, role_arn, region, environ, send):
         "Destination": destination(partition, region),
         "SigninToken": token,
     })
+
+
+def _status_error(status, role_arn, endpoint):
+    """The sentence for an answer other than 200: what the status means."""
+    if status in (400, 401, 403):
+        return ServiceError(
+            f"The AWS console's federation endpoint refused the credentials "
+            f"of {role_arn} (HTTP {status}); they may have expired: switch "
+            "again with --force.")
+    if 300 <= status < 400:
+        return ServiceError(
+            f"The AWS console's federation endpoint ({endpoint}) answered "
+            f"with a redirect (HTTP {status}) instead of a sign-in token; "
+            f"check {FEDERATION_URL_VARIABLE} and any proxy on the way, "
+            "nothing was opened.")
+    if status >= 500:
+        return ServiceError(
+            f"The AWS console's federation endpoint ({endpoint}) failed (HTTP "
+            f"{status}), a fault on its side; try again later, nothing was "
+            "opened.")
+    return ServiceError(
+        f"The AWS console's federation endpoint ({endpoint}) answered HTTP "
+        f"{status} instead of a sign-in token; nothing was opened.")
 
 
 def botocore_send(verify=None):

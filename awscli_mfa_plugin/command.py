@@ -71,7 +71,7 @@ class MfaSwitchCommand(BasicCommand):
             codes=CodeSource.for_request(request, self._env, self._prompter,
                                          TerminalPrompter),
             prompter=self._prompter,
-            http_send=_federation_sender(request.verify_ssl),
+            http_send=_federation_sender(request.verify_ssl, request.environ),
             open_browser=_open_browser,
             keys=keys,
         )
@@ -82,12 +82,13 @@ class MfaSwitchCommand(BasicCommand):
         return error.exit_code
 
 
-def _federation_sender(verify_ssl):
+def _federation_sender(verify_ssl, environ):
     # The console's module is loaded only by a run that signs in.
     def send(url):
         from awscli_mfa_plugin.deliver import console
 
-        return console.botocore_send(verify_ssl)(url)
+        return console.botocore_send(
+            verify_ssl, console.deadline_of(environ))(url)
 
     return send
 

@@ -93,6 +93,49 @@ def status(code, **headers):
     return answer
 
 
+# 7. One overall deadline, and a cap on the answer's size ---------------------
+
+
+def test_a_trickling_federation_endpoint_ends_at_the_deadline(offline_aws, fake_sts, endpoint):
+    fake_sts.answer(ASSUMED)
+    slow = endpoint(trickle)
+    result = console_url(offline_aws, slow.url, MFA_SWITCH_FEDERATION_DEADLINE="2")
+    assert result.returncode == 255, result.stderr
+    host = slow.url.split("/")[2]
+    assert result.stderr.splitlines()[-1] == (
+        f"The AWS console's federation endpoint ({host}) did not answer "
+        "within 2 s; nothing was opened: check your network or "
+        "MFA_SWITCH_FEDERATION_URL.")
+    assert result.stdout == ""
+    # Switched first, as asked: the credentials are kept.
+    assert "managed_by = mfa-switch" in offline_aws.credentials.read_text()
+
+
+def test_a_huge_federation_answer_is_not_read_whole(offline_aws, fake_sts, endpoint):
+    fake_sts.answer(ASSUMED)
+    big = endpoint(huge)
+    result = console_url(offline_aws, big.url)
+    assert result.returncode == 254, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "The AWS console's federation endpoint answered with more than 64 "
+        f"KiB, which is no sign-in token ({big.url}); nothing was opened.")
+    assert result.stdout == ""
+
+
+def test_a_deadline_that_is_no_number_is_a_sentence_before_the_code(
+        offline_aws, fake_sts, endpoint):
+    fake_sts.answer(ASSUMED)
+    before = offline_aws.credentials.read_bytes()
+    result = console_url(offline_aws, endpoint(status(200)).url,
+                         MFA_SWITCH_FEDERATION_DEADLINE="soon")
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        "MFA_SWITCH_FEDERATION_DEADLINE must be a number of seconds from 0 to "
+        "3600 (the time the console sign-in may take), not 'soon'.\n")
+    assert fake_sts.requests == []
+    assert offline_aws.credentials.read_bytes() == before
+
+
 # 8. Say what happened ---------------------------------------------------------
 
 

@@ -14,7 +14,9 @@ mfa-switch says so instead (see :func:`check_federable`).
 
 The request goes through botocore's own HTTP session (its proxies from the
 environment, its CA bundle setting, its timeouts), not a second HTTP stack,
-over https only (plain http only to this machine's loopback, for tests).
+over https only (plain http only to this machine's loopback, for tests),
+within one overall deadline, and reads at most :data:`ANSWER_LIMIT` bytes
+of the answer.
 """
 import ipaddress
 import json
@@ -38,8 +40,17 @@ PARTITIONS = {
                "console.amazonaws.cn"),
 }
 
-#: Seconds to connect to, and to wait for, the federation endpoint.
+#: Seconds the whole federation request may take (``$MFA_SWITCH_FEDERATION_DEADLINE``
+#: sets another, for tests and slow links); an endpoint that trickles its
+#: answer never holds the run longer.
+DEADLINE_VARIABLE = "MFA_SWITCH_FEDERATION_DEADLINE"
+DEADLINE = 30
+
+#: Seconds to connect to, and to wait for each read from, the endpoint.
 TIMEOUTS = (10, 20)
+
+#: The most of an answer that is read: a sign-in token is about 1 KiB.
+ANSWER_LIMIT = 64 * 1024
 
 ISSUER = "aws-mfa-switch"
 
@@ -59,10 +70,12 @@ def partition_of(arn):
 def check_federable(target, environ):
     """Refuse, before any code is asked for, a profile the console cannot take.
 
-    Also an endpoint the session's keys must not be sent to.
+    Also an endpoint the session's keys must not be sent to, and a deadline
+    that is no number of seconds.
     """
     recipe = target.recipe
     federation_endpoint(recipe.role_arn, environ)
+    deadline_of(environ)
     if not recipe.uses_role:
         raise ConfigError(
             f"The profile {target.name!r} gets a session token "
@@ -120,6 +133,26 @@ def _loopback(host):
         return False
 
 
+def deadline_of(environ):
+    """Seconds the federation request may take: :data:`DEADLINE`, or as ``environ`` says.
+
+    >>> deadline_of({}), deadline_of({"MFA_SWITCH_FEDERATION_DEADLINE": "2.5"})
+    (30, 2.5)
+    """
+    text = environ.get(DEADLINE_VARIABLE)
+    if not text:
+        return DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value <= 3600:
+        raise ConfigError(
+            f"{DEADLINE_VARIABLE} must be a number of seconds from 0 to 3600 "
+            f"(the time the console sign-in may take), not {text!r}.")
+    return value
+
+
 def destination(partition, region):
     """The console page to land on.
 
@@ -155,6 +188,11 @@ def signin_url(creds, role_arn, region, environ, send):
     status, body = send(f"{endpoint}?{query}")
     if status != 200:
         raise _status_error(status, role_arn, endpoint)
+    if len(body) > ANSWER_LIMIT:
+        raise ServiceError(
+            "The AWS console's federation endpoint answered with more than "
+            f"{ANSWER_LIMIT // 1024} KiB, which is no sign-in token "
+            f"({endpoint}); nothing was opened.")
     try:
         token = json.loads(body.decode("utf-8"))["SigninToken"]
         if not isinstance(token, str) or not token:
@@ -195,28 +233,71 @@ def _status_error(status, role_arn, endpoint):
         f"{status} instead of a sign-in token; nothing was opened.")
 
 
-def botocore_send(verify=None):
-    """``send(url)`` through botocore's HTTP session."""
+def botocore_send(verify=None, deadline=DEADLINE, limit=ANSWER_LIMIT):
+    """``send(url)`` through botocore's HTTP session.
+
+    The whole request - connecting, sending, reading - ends within
+    ``deadline`` seconds, and at most ``limit + 1`` bytes of the answer are
+    read (enough to tell one that is too long).
+    """
+    import threading
+
+    def send(url):
+        outcome = {}
+
+        def fetch():
+            try:
+                outcome["answer"] = _fetch(url, verify, limit)
+            except BaseException as error:  # handed to the caller's thread
+                outcome["error"] = error
+
+        # A read waits at most TIMEOUTS[1] for each byte: an endpoint that
+        # trickles its answer is cut off by the deadline here instead.  The
+        # worker, stuck in a read, ends with the process.
+        worker = threading.Thread(target=fetch, daemon=True,
+                                  name="mfa-switch federation")
+        worker.start()
+        worker.join(deadline)
+        if worker.is_alive():
+            host = urllib.parse.urlsplit(url).netloc
+            raise NetworkError(
+                f"The AWS console's federation endpoint ({host}) did not "
+                f"answer within {deadline:g} s; nothing was opened: check "
+                f"your network or {FEDERATION_URL_VARIABLE}.")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["answer"]
+
+    return send
+
+
+def _fetch(url, verify, limit):
+    """``(status, at most limit + 1 bytes of the body)`` of a GET of ``url``."""
     from botocore.awsrequest import AWSRequest
     from botocore.exceptions import HTTPClientError
     from botocore.httpsession import URLLib3Session
     from botocore.utils import get_environ_proxies
+    from urllib3.exceptions import HTTPError as URLLib3Error
 
-    def send(url):
-        http = URLLib3Session(
-            verify=True if verify is None else verify,
-            proxies=get_environ_proxies(url), timeout=TIMEOUTS)
+    http = URLLib3Session(
+        verify=True if verify is None else verify,
+        proxies=get_environ_proxies(url), timeout=TIMEOUTS)
+    request = AWSRequest(method="GET", url=url).prepare()
+    request.stream_output = True  # read below, no more than the limit
+    try:
+        response = http.send(request)
         try:
-            response = http.send(AWSRequest(method="GET", url=url).prepare())
-        except HTTPClientError as error:
-            host = urllib.parse.urlsplit(url).netloc
-            raise NetworkError(
-                f"Could not reach the AWS console's federation endpoint "
-                f"({host}): {type(error).__name__}; check your network or "
-                f"{FEDERATION_URL_VARIABLE}.") from None
-        return response.status_code, response.content
-
-    return send
+            return response.status_code, response.raw.read(limit + 1)
+        finally:
+            response.raw.close()
+    except (HTTPClientError, URLLib3Error, OSError) as error:
+        host = urllib.parse.urlsplit(url).netloc
+        raise NetworkError(
+            f"Could not reach the AWS console's federation endpoint "
+            f"({host}): {type(error).__name__}; check your network or "
+            f"{FEDERATION_URL_VARIABLE}.") from None
+    finally:
+        http.close()
 
 
 class Console:

@@ -279,6 +279,8 @@ def _try_lock(path, real):
                 raise errors.CredentialsFileError(
                     "Cannot lock {}: {} is not a regular file; remove it and try "
                     "again.".format(real, path))
+            if _foreign(st, real):
+                raise _foreign_lock_error(path, real)
             try:
                 taken = _LOCK.take(fd)
             except OSError as exc:
@@ -315,8 +317,30 @@ def check_lock_file(real):
         st = os.lstat(path)
     except OSError:
         return  # none there: the usual case, since writers remove theirs
+    if not stat.S_ISLNK(st.st_mode) and _foreign(st, real):
+        raise _foreign_lock_error(path, real)
     if stat.S_ISLNK(st.st_mode) or not os.access(path, os.R_OK | os.W_OK):
         raise _lock_error(path, real, PermissionError(13, "Permission denied"))
+
+
+def _foreign(st, real):
+    """True for a lock file of another user: not this one's, root's or the file owner's.
+
+    Another user's lock (left in a folder once open to all) is never
+    shared: they could hold it for as long as they like, and the wait would
+    come after STS has answered.
+    """
+    if not hasattr(os, "geteuid"):
+        return False
+    owner = _owner_of(real) or _owner_of(os.path.dirname(real))
+    return st.st_uid not in {os.geteuid(), 0, owner and owner[0]}
+
+
+def _foreign_lock_error(path, real):
+    return errors.CredentialsFileError(
+        "Cannot lock {}: the lock file {} belongs to another user, and "
+        "mfa-switch shares no lock with other users; remove it and try "
+        "again.".format(real, path))
 
 
 def _lock_error(path, real, exc):

@@ -5,14 +5,17 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
+import tempfile
 import time
 
 import pytest
 
 from awscli_mfa_plugin.codes.turns import device_key
-from tests import asuser, fakests
+from awscli_mfa_plugin.deliver import inifile
+from tests import asuser, awsenv, fakests
 from tests.awsenv import AWS
 from tests.conftest import OFFLINE_ACCOUNT
 
@@ -205,3 +208,45 @@ def test_spent_codes_written_by_a_clock_that_ran_ahead_do_not_hide_new_ones(
     assert "was already used" in again.stderr
     assert len(fake_sts.requests) == 1
     assert len(spent_file(aws).read_text().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------
+# Found by our own attack: another user's lock beside the credentials file
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_home(fake_sts):
+    """A HOME whose parents anyone may pass through, as /home is: the user's
+    own view of its files, without the test's 0700 temporary folders."""
+    home = tempfile.mkdtemp(prefix="mfa-switch-home-")
+    os.chmod(home, 0o755)
+    try:
+        yield awsenv.AwsHome(home, fake_sts.url, OFFLINE_ACCOUNT)
+    finally:
+        shutil.rmtree(home)
+
+
+def test_another_users_credentials_lock_is_refused_before_the_code(open_home, fake_sts):
+    """~/.aws was once open to all; another user's run holds a lock there.
+    Waiting for it would come after STS answered, and lose the credentials."""
+    prefix = asuser.prefix()
+    aws = open_home
+    fake_sts.answer(ASSUMED)
+    asuser.give(aws.home)
+    lock = inifile.lock_path(os.path.realpath(aws.credentials))
+    with open(lock, "wb"):
+        pass
+    os.chmod(lock, 0o666)
+    os.chown(lock, OTHER_UID, OTHER_UID)
+    before = aws.credentials.read_bytes()
+    with open(lock, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = switch(aws, prefix=prefix)
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        f"Cannot lock {aws.credentials}: the lock file {lock} belongs to another "
+        "user, and mfa-switch shares no lock with other users; remove it and "
+        "try again.\n")
+    assert fake_sts.requests == []
+    assert aws.credentials.read_bytes() == before

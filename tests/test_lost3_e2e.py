@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 
+import pexpect
 import pytest
 
 from awscli_mfa_plugin.codes.turns import device_key
@@ -250,3 +251,38 @@ def test_another_users_credentials_lock_is_refused_before_the_code(open_home, fa
         "try again.\n")
     assert fake_sts.requests == []
     assert aws.credentials.read_bytes() == before
+
+
+# --------------------------------------------------------------------------
+# Found by our own attack: a clock that ran ahead, then was set right
+# --------------------------------------------------------------------------
+
+
+def test_a_cancel_noted_by_a_clock_that_ran_ahead_is_not_reported_later(offline_aws, fake_sts):
+    """A person cancelled a prompt while the clock was an hour ahead; the
+    clock was set right. A run that waits for another's turn now must not
+    be told that prompt was cancelled while it waited."""
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    folder = private_state(aws)
+    name = "device-" + device_key(OFFLINE_ACCOUNT.serial_number)
+    (folder / (name + ".outcome")).write_text(json.dumps(
+        {"result": "cancelled", "at": time.time() + 3600, "pid": 4242,
+         "what": "switching 'dev'"}))
+    lock = folder / (name + ".lock")
+    lock.write_bytes(b"")
+    lock.chmod(0o600)
+    with open(lock, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run's turn
+        # A person at a terminal: it is their prompt that waits.
+        run = pexpect.spawn(AWS, ["mfa-switch", "--profile", "dev"],
+                            env=aws.env(), encoding="utf-8", timeout=90)
+        run.expect("waiting for it to finish")
+    # The other run ended without any prompt being cancelled.
+    run.expect("MFA code for " + OFFLINE_ACCOUNT.serial_number)
+    run.sendline("123456")
+    run.expect(pexpect.EOF)
+    run.close()
+    assert run.exitstatus == 0, run.before
+    assert "cancelled" not in run.before
+    assert len(fake_sts.requests) == 1

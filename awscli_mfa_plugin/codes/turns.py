@@ -440,8 +440,11 @@ class Turns:
     def _cancelled_since(self, name, serial, since):
         note = self._read(name + ".outcome")
         at, result = note.get("at"), note.get("result")
+        # Written while this one waited: not before, nor after now, which
+        # only a clock that ran ahead (and was set right since) can write.
         if result not in ("cancelled", "unanswered") \
-                or not isinstance(at, (int, float)) or at < since:
+                or not isinstance(at, (int, float)) \
+                or not since <= at <= self._clock():
             return None
         who = f" (process {note['pid']})" if isinstance(note.get("pid"), int) else ""
         ended = ("was cancelled" if result == "cancelled"

@@ -323,6 +323,33 @@ def check_lock_file(real):
         raise _lock_error(path, real, PermissionError(13, "Permission denied"))
 
 
+def check_room(real, size):
+    """Refuse now a folder that cannot take the new file of about ``size`` bytes.
+
+    The write puts a temporary file beside ``real``: on a read-only disk,
+    in a folder the user cannot write, or on a full disk it would fail
+    after STS has answered.  A folder that does not exist yet is made (and
+    checked) by the write.
+    """
+    folder = os.path.dirname(real)
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):  # missing, or Windows
+        return
+    if info.f_flag & getattr(os, "ST_RDONLY", 1):
+        code = errno.EROFS
+    elif not os.access(folder, os.W_OK | os.X_OK,
+                       effective_ids=os.access in os.supports_effective_ids):
+        code = errno.EACCES
+    elif (info.f_bfree if os.geteuid() == 0 else info.f_bavail) \
+            * info.f_frsize < size:
+        code = errno.ENOSPC
+    else:
+        return
+    raise _file_error("write a temporary file in", folder,
+                      OSError(code, os.strerror(code)))
+
+
 def _foreign(st, real):
     """True for a lock file of another user: not this one's, root's or the file owner's.
 

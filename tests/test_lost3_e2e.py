@@ -286,3 +286,55 @@ def test_a_cancel_noted_by_a_clock_that_ran_ahead_is_not_reported_later(offline_
     assert run.exitstatus == 0, run.before
     assert "cancelled" not in run.before
     assert len(fake_sts.requests) == 1
+
+
+# --------------------------------------------------------------------------
+# Found by our own attack: a full or read-only disk under the credentials file
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB tmpfs (root may mount one in the test's container), unmounted after."""
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a small disk needs root and mount")
+    where = tmp_path / "disk"
+    where.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700",
+                           "tmpfs", str(where)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.parametrize("trouble, reason", [
+    ("full", "No space left on device"),
+    ("read-only", "Read-only file system"),
+])
+def test_a_disk_that_cannot_take_the_credentials_is_refused_before_the_code(
+        offline_aws, fake_sts, small_disk, trouble, reason):
+    aws = offline_aws
+    fake_sts.answer(ASSUMED)
+    credentials = small_disk / "credentials"
+    credentials.write_bytes(aws.credentials.read_bytes())
+    credentials.chmod(0o600)
+    if trouble == "full":
+        fd = os.open(small_disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            with pytest.raises(OSError):
+                while True:
+                    os.write(fd, b"x" * 4096)
+        finally:
+            os.close(fd)
+    else:
+        subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    before = credentials.read_bytes()
+    result = switch(aws, env=aws.env(AWS_SHARED_CREDENTIALS_FILE=str(credentials)))
+    assert result.returncode == 253, result.stderr
+    assert result.stderr == (
+        f"Cannot write a temporary file in {small_disk}: {reason}.\n")
+    assert fake_sts.requests == []
+    assert credentials.read_bytes() == before

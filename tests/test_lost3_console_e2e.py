@@ -4,6 +4,7 @@ Through the real ``aws`` against a loopback STS; the federation endpoint is
 a loopback server that misbehaves as each test says.
 """
 import http.server
+import json
 import threading
 
 import pytest
@@ -183,3 +184,29 @@ def test_a_federation_endpoint_without_https_is_refused_before_the_code(
         "the session's keys there; nothing was sent.\n")
     assert fake_sts.requests == []
     assert offline_aws.credentials.read_bytes() == before
+
+
+# Found by our own attack: a proxy on the way to a loopback endpoint ----------
+
+
+def test_a_loopback_endpoint_in_plain_http_is_never_reached_through_a_proxy(
+        offline_aws, fake_sts, endpoint):
+    """HTTP_PROXY set: plain http to the proxy would hand it the session's keys."""
+    fake_sts.answer(ASSUMED)
+    token = json.dumps({"SigninToken": "signin-token"}).encode()
+
+    def federation(handler, stop):
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(token)))
+        handler.end_headers()
+        handler.wfile.write(token)
+
+    proxy = endpoint(status(502))
+    direct = endpoint(federation)
+    proxy_url = proxy.url.rsplit("/", 1)[0]
+    sts = fake_sts.url.split("/")[2]  # STS itself is not the test's concern
+    result = console_url(offline_aws, direct.url, HTTP_PROXY=proxy_url,
+                         http_proxy=proxy_url, NO_PROXY=sts, no_proxy=sts)
+    assert result.returncode == 0, result.stderr
+    assert "SigninToken=signin-token" in result.stdout
+    assert proxy.requests == 0 and direct.requests == 1

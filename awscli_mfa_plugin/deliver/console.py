@@ -279,9 +279,12 @@ def _fetch(url, verify, limit):
     from botocore.utils import get_environ_proxies
     from urllib3.exceptions import HTTPError as URLLib3Error
 
+    # Plain http goes to this machine's loopback only (federation_endpoint),
+    # never through a proxy, which would read the session's keys.
+    proxies = get_environ_proxies(url) if url.startswith("https:") else {}
     http = URLLib3Session(
         verify=True if verify is None else verify,
-        proxies=get_environ_proxies(url), timeout=TIMEOUTS)
+        proxies=proxies, timeout=TIMEOUTS)
     request = AWSRequest(method="GET", url=url).prepare()
     request.stream_output = True  # read below, no more than the limit
     try:

@@ -199,7 +199,8 @@ def read_private(path):
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
     except OSError as error:
-        if error.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+        # ELOOP (EMLINK on some BSDs): a symbolic link, not followed.
+        if error.errno in (errno.ENOENT, errno.ELOOP, errno.EMLINK, errno.ENOTDIR):
             return ""
         raise ConfigError(
             f"Cannot read {path}: {error.strerror or error}; remove it and "

@@ -27,9 +27,33 @@ def start_moto():
 
     # werkzeug logs every request on stderr; the demo and tests don't need it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    _temporary_session_keys()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     return server
+
+
+def _temporary_session_keys():
+    """moto's GetSessionToken answers with STS's key id, as STS answers.
+
+    moto gives the key id of an IAM user's long-term key (``AKIA...``) with
+    the session token; STS gives temporary credentials an ``ASIA`` key id,
+    which is how mfa-switch tells what it wrote from long-term keys set
+    over it later.
+    """
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.get_session_token
+    if getattr(original, "temporary_key_id", False):
+        return
+
+    def get_session_token(self):
+        answer = original(self)
+        answer.result["Credentials"]["AccessKeyId"] = "ASIAIOSFODNN7EXAMPLE"
+        return answer
+
+    get_session_token.temporary_key_id = True
+    TokenResponse.get_session_token = get_session_token
 
 
 def endpoint_of(server):

@@ -343,10 +343,10 @@ def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
                 # STS may have taken the code before the run failed - unless
                 # no connection was ever made.
                 if error.code_may_be_spent:
-                    _remember(spent, device, code)
+                    _remember(spent, device, code, env)
                 raise
             else:
-                _remember(spent, device, code)
+                _remember(spent, device, code, env)
                 return result
         if attempt >= tries:
             if refused_here:
@@ -391,9 +391,20 @@ def spent_retry_notice(attempt, tries, now=None):
     )
 
 
-def _remember(spent, device, code):
-    if spent is not None:
+def _remember(spent, device, code, env):
+    """Remember a code sent to STS; a failure to is one line, never a lost answer.
+
+    STS has answered by now: its credentials must reach the user whether
+    or not the folder of spent codes can take a file (read-only, full).
+    """
+    if spent is None:
+        return
+    try:
         spent.add(device, code)
+    except OSError as error:
+        _say(env, f"mfa-switch could not note in {spent.folder} that the code "
+                  f"was used ({error.strerror or error}), so another switch "
+                  "may send it to STS again, which refuses it.")
 
 
 def _say(env, text):

@@ -152,7 +152,8 @@ def _console(request, tools, delivery):
 
     return console.Console(
         request.environ,
-        tools.http_send or console.botocore_send(request.verify_ssl),
+        tools.http_send or console.botocore_send(
+            request.verify_ssl, console.deadline_of(request.environ)),
         tools.open_browser if request.mode == "console" else None,
         tools.env.stdout)
 

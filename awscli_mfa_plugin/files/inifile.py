@@ -89,6 +89,9 @@ _UNMARKED_REFUSAL_KEYS = CREDENTIAL_KEYS + (_LEGACY_TOKEN_KEY,)
 # it does not have yet: the same keys, so that it plans the same edit.
 _PLACEHOLDER_VALUES = {key: "x" for key in CREDENTIAL_KEYS + ("expiration",)}
 
+# Bytes a section of temporary credentials may take, and more.
+_SECTION_ROOM = 4096
+
 # How often the whole read-modify-write is retried when the file changes
 # under us (a writer that does not take our lock, e.g. ``aws configure set``).
 _MAX_ATTEMPTS = 5
@@ -217,6 +220,8 @@ def check_credentials_targets(path, names, adopt=None, remove=None):
     edits = _credentials_edits(dict.fromkeys(names, _PLACEHOLDER_VALUES), remove)
     data, _ = atomic.read_file(real)
     atomic.check_lock_file(real)
+    # Room for the file with every section new: a few KiB each at most.
+    atomic.check_room(real, len(data or b"") + _SECTION_ROOM * (len(names) + 1))
     if data is None:
         return
     text = inidoc.decode(data, real)

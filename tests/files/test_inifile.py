@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.files import inidoc, inifile
+from awscli_mfa_plugin.stored import holds_long_term_keys, is_managed
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CREDENTIAL_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini"))
@@ -221,9 +222,8 @@ def fixture_cases():
 
 def holds_unmanaged_credentials(fixture, target):
     own = _own_keys(fixture.read_text(encoding="utf-8"), target)
-    return own.get(inifile.MANAGED_KEY) != inifile.MANAGED_VALUE and any(
-        key in own for key in OWNED_SECRET_KEYS
-    )
+    # A marker over long-term keys does not make them mfa-switch's.
+    return not is_managed(own) and any(key in own for key in OWNED_SECRET_KEYS)
 
 
 def _own_keys(text, target):
@@ -626,7 +626,10 @@ def ini_files(draw):
         pairs = [(k, draw(_values)) for k in keys]
         if kind == "managed":
             pairs += [("managed_by", "mfa-switch")]
-            pairs += [(k, draw(_values)) for k in draw(st.lists(st.sampled_from(CREDS_AND_EXTRA), unique=True))]
+            creds = [(k, draw(_values)) for k in draw(st.lists(st.sampled_from(CREDS_AND_EXTRA), unique=True))]
+            pairs += creds
+            if holds_long_term_keys({k: v.strip() for k, v in creds}):
+                kind = "longterm"  # a marker over long-term keys is not ours
         elif kind == "longterm":
             pairs += [("aws_access_key_id", "AKIA" + draw(_values)), ("aws_secret_access_key", "x")]
         pairs = draw(st.permutations(pairs))

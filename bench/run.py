@@ -429,6 +429,10 @@ class FarSts(fakests.FakeSts):
 
     def __init__(self, latency):
         super().__init__()
+        # socketserver listens with a backlog of 5: twenty connections
+        # opened at once would find it full, and the kernel's retry of a
+        # dropped connection (a second) would be measured as STS's time.
+        self._server.socket.listen(128)
         self.latency = latency
         self._count = 0
 

@@ -21,17 +21,23 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory, monkeypatch):
-    """Point HOME at a fresh folder and drop every AWS_* variable.
+    """Point HOME at a fresh folder; the rest of the environment is chosen.
 
-    The folder is not inside ``tmp_path``, which stays empty for the test.
+    Every ``AWS_*`` and ``PYTHON*`` variable, the locale, the display and
+    the desktop session are removed or set as :func:`awsenv.chosen` says,
+    so a test passes or fails alike from a login shell, a developer's
+    terminal or CI.  The folder is not inside ``tmp_path``, which stays
+    empty for the test.
     """
     home = tmp_path_factory.mktemp("home")
+    chosen = awsenv.chosen(os.environ)
     for name in list(os.environ):
-        if name.startswith("AWS_"):
+        if name not in chosen:
             monkeypatch.delenv(name)
+    for name, value in chosen.items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
     monkeypatch.setenv("HOME", str(home))
-    for name in awsenv.DISPLAY_VARIABLES:  # no dialog on the tester's desktop
-        monkeypatch.delenv(name, raising=False)
     # Never wait for EC2 instance metadata on a machine without it.
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     return home

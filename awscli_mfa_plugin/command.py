@@ -21,7 +21,7 @@ from awscli_mfa_plugin.keys.store import KeyringStore
 from awscli_mfa_plugin.redaction import (
     redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments
-from awscli_mfa_plugin.request.parse import from_parsed
+from awscli_mfa_plugin.request.parse import check_profile_flags, from_parsed
 from awscli_mfa_plugin.sts.sourcesession import client_creator
 from awscli_mfa_plugin.sts.translate import translate
 
@@ -46,6 +46,7 @@ class MfaSwitchCommand(BasicCommand):
         # unrecorded(): keep the STS answers out of the CLI's history database.
         with redacted_logs(), unrecorded():
             try:
+                check_profile_flags(_command_line(self._env.argv))
                 request = from_parsed(parsed_args, parsed_globals,
                                       self._session, CLI_CACHE_DIR,
                                       self._env.environ)
@@ -80,6 +81,19 @@ class MfaSwitchCommand(BasicCommand):
         self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
+
+
+NAME_IN_LINE = MfaSwitchCommand.NAME
+
+
+def _command_line(argv):
+    """The ``aws mfa-switch`` command line, for what argparse's namespace loses.
+
+    The CLI keeps only the last of several ``--profile`` flags.  Empty when
+    this process is not ``aws ... mfa-switch ...`` (``aws-mfa-switch``
+    checks its own command line).
+    """
+    return argv if NAME_IN_LINE in argv else ()
 
 
 def _federation_sender(verify_ssl):

@@ -130,6 +130,8 @@ class Environment(Value):
     open_terminal: Callable[[], Terminal | None] = open_controlling_terminal
     #: ``sys.platform``: which desktop dialog there can be.
     platform: str = sys.platform
+    #: The process's command line after the program's name.
+    argv: tuple = ()
 
     @classmethod
     def from_process(cls):
@@ -139,7 +141,8 @@ class Environment(Value):
         """
         atexit.unregister(_settle_standard_streams)  # registered once
         atexit.register(_settle_standard_streams)
-        return cls(sys.stdin, sys.stdout, Messages(sys.stderr), os.environ)
+        return cls(sys.stdin, sys.stdout, Messages(sys.stderr), os.environ,
+                   argv=tuple(sys.argv[1:]))
 
     def stdin_is_terminal(self):
         """True when a person can answer a prompt on standard input."""

@@ -6,7 +6,6 @@ prompt_toolkit, and it does so inside :class:`TerminalPrompter`'s methods,
 so a run that gets its code from a flag, a command or a pipe never pays for
 loading it.
 """
-import re
 import shlex
 import subprocess
 import threading
@@ -14,6 +13,8 @@ import time
 
 from awscli_mfa_plugin.errors import (
     Cancelled, CodeProcessError, InvalidCodeError, MfaSwitchError, UsageError)
+# One rule for what a code is, the command line's and the prompt's.
+from awscli_mfa_plugin.request.parse import normalize_code  # noqa: F401
 
 CODE_PERIOD = 30  # seconds a TOTP code lives (RFC 6238 default, as AWS uses)
 
@@ -29,23 +30,6 @@ PIPE_END_WAIT = 0.25
 
 #: How many codes a person at the prompt may try before the run gives up.
 CODE_TRIES = 3
-
-_SIX_DIGITS = re.compile(r"[0-9]{6}")  # ASCII only: STS refuses other digits
-
-
-def normalize_code(text):
-    """Return the six-digit code in ``text`` with spaces removed, or ``None``.
-
-    >>> normalize_code(" 123 456 ")
-    '123456'
-    >>> normalize_code("12345") is None
-    True
-    >>> normalize_code("\u0661\u0662\u0663\u0664\u0665\u0666") is None
-    True
-    """
-    candidate = "".join(text.split(" ")).strip("\t\r\n")
-    return candidate if _SIX_DIGITS.fullmatch(candidate) else None
-
 
 def seconds_left(now=None, period=CODE_PERIOD):
     """Seconds until the current TOTP window ends (1..period).

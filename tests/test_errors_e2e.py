@@ -81,6 +81,9 @@ WOULD_SUCCEED = fakests.assume_role_response(ROLE)
 
 CASES = [
     # -- the profile and its recipe ------------------------------------------
+    Case("profile-typo", ("mfa-switch", "--profile", "dve", "--token-code", "123456"),
+         "The profile 'dve' is not in your AWS config or credentials file; did you "
+         "mean 'dev'? (aws mfa-switch --list shows the profiles it can switch)", CONFIG),
     Case("unknown-profile", ("mfa-switch", "--profile", "nope", "--token-code", "123456"),
          "The profile 'nope' is not in your AWS config or credentials file", CONFIG),
     Case("no-recipe", ("mfa-switch", "--profile", "plain", "--token-code", "123456"),

@@ -136,6 +136,9 @@ def run(request, tools):
             sessions=tuple(outcome.new_sessions()),
             printed=single and StoredCredentials.of(single.credentials),
             target=single and single.target))
+    if not request.prints_credentials:
+        lines += sentences.no_region_lines(outcome.switched, tools.profiles,
+                                           request.environ)
     for line in sentences.switched_lines(outcome, tools.env.now(),
                                          request.several) + lines:
         say(line)

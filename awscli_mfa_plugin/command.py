@@ -7,7 +7,7 @@ line into a :class:`~awscli_mfa_plugin.request.parse.Request`, hands it to
 becomes a sentence on stderr and an exit status.
 """
 from awscli.customizations.assumerole import CACHE_DIR as CLI_CACHE_DIR
-from awscli.customizations.commands import BasicCommand
+from awscli.customizations.commands import BasicCommand, BasicDocHandler
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
@@ -39,6 +39,14 @@ class MfaSwitchCommand(BasicCommand):
         super().__init__(session)
         self._env = env or Environment.from_process()
         self._prompter = prompter or TerminalPrompter()
+
+    def create_help_command(self):
+        """The CLI's help page, with a summary on its NAME line."""
+        from awscli.customizations.commands import BasicHelp
+
+        return BasicHelp(self._session, self, command_table={},
+                         arg_table=self.arg_table,
+                         event_handler_class=_SummarizedDocHandler)
 
     def _run_main(self, parsed_args, parsed_globals):
         # The one place errors become a sentence and an exit status; botocore's
@@ -81,6 +89,20 @@ class MfaSwitchCommand(BasicCommand):
         self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
+
+
+class _SummarizedDocHandler(BasicDocHandler):
+    """The CLI's help page, whose NAME line otherwise reads ``mfa-switch -``.
+
+    The man page writer takes that line's text from the title's
+    ``:subtitle:`` field.
+    """
+
+    def doc_title(self, help_command, **kwargs):
+        super().doc_title(help_command, **kwargs)
+        help_command.doc.style.new_paragraph()
+        help_command.doc.writeln(f":subtitle: {arguments.SUMMARY}")
+        help_command.doc.style.new_paragraph()
 
 
 NAME_IN_LINE = MfaSwitchCommand.NAME

@@ -6,6 +6,7 @@ the profile or the environment) ends with one line naming the fix, and
 that fix makes the next ``aws`` command work.
 """
 import json
+import re
 
 import pytest
 
@@ -56,3 +57,25 @@ def test_a_profile_with_its_region_gets_no_note(aws):
     result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
     assert result.returncode == 0, result.stderr
     assert NOTE not in result.stderr
+
+
+@pytest.mark.parametrize("zone, local", [("UTC", None), ("Europe/Paris", "CET local time")])
+def test_the_summary_gives_local_time_only_where_it_differs(aws, zone, local):
+    result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code(),
+                     env=aws.env(TZ=zone))
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines()
+               if line.startswith("until ")]
+    if local is None:
+        assert "local time" not in line and line.count("UTC") == 1, line
+    else:
+        assert local in line, line
+
+
+def test_the_help_page_names_what_the_command_does(aws):
+    result = aws.run("mfa-switch", "help", env=aws.env(PAGER="cat", MANPAGER="cat"))
+    assert result.returncode == 0, result.stderr
+    text = re.sub(".\b", "", result.stdout)  # groff's bold by overstriking
+    name = text[text.index("NAME"):text.index("DESCRIPTION")]
+    assert "mfa-switch - turn an MFA code into temporary credentials" in \
+        " ".join(name.split()), name

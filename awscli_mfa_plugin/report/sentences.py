@@ -34,8 +34,11 @@ def describe_until(expiration, now):
     """
     local = expiration.astimezone()
     left = describe_left((expiration - now).total_seconds())
-    return (f"until {expiration:%Y-%m-%d %H:%M:%S} UTC "
-            f"({local:%Y-%m-%d %H:%M:%S %Z} local time), {left} from now")
+    # Where local time is UTC, saying it twice would only puzzle.
+    shown = ("" if not local.utcoffset() else
+             f" ({local:%Y-%m-%d %H:%M:%S %Z} local time)")
+    return (f"until {expiration:%Y-%m-%d %H:%M:%S} UTC{shown}, "
+            f"{left} from now")
 
 
 def kept_summary(section, identity, stored, now):

@@ -162,10 +162,11 @@ def test_the_standalone_path_puts_only_aws_mfa_switch_on_path(aws, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     local_bin = aws.home / ".local" / "bin"
     assert sorted(os.listdir(local_bin)) == ["aws-mfa-switch"]
+    # A new login shell, whose PATH did not have ~/.local/bin, finds it.
     switched = subprocess.run(
-        ["aws-mfa-switch", "--profile", "dev", "--token-code", aws.code()],
-        env=aws.env(PATH=f"{local_bin}{os.pathsep}/usr/bin{os.pathsep}/bin",
-                    PYTHONPATH=SITE),
+        ["bash", "-lc", 'aws-mfa-switch "$@"', "bash",
+         "--profile", "dev", "--token-code", aws.code()],
+        env=aws.env(PATH=f"/usr/bin{os.pathsep}/bin", PYTHONPATH=SITE),
         capture_output=True, text=True, timeout=120)
     assert switched.returncode == 0, switched.stderr
     assert "assumed-role/AccessToTestDev/alice" in switched.stderr

@@ -19,6 +19,25 @@ from tests import awsenv, fakests
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+#: Fixtures that start the real ``aws`` or an STS stand-in.
+E2E_FIXTURES = {"aws", "offline_aws", "sts", "moto_endpoint", "fake_sts",
+                "one_time_sts", "switched"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the end-to-end tests ``e2e``: ``make check`` leaves them out.
+
+    A test is end-to-end when it uses one of :data:`E2E_FIXTURES` or runs
+    programs itself (it imports ``subprocess`` or ``pexpect``).
+    """
+    for item in items:
+        module = getattr(item, "module", None)
+        starts = module is not None and any(
+            name in vars(module) for name in ("subprocess", "pexpect"))
+        if starts or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory, monkeypatch):
     """Point HOME at a fresh folder; the rest of the environment is chosen.

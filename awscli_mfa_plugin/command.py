@@ -7,7 +7,7 @@ line into a :class:`~awscli_mfa_plugin.request.parse.Request`, hands it to
 becomes a sentence on stderr and an exit status.
 """
 from awscli.customizations.assumerole import CACHE_DIR as CLI_CACHE_DIR
-from awscli.customizations.commands import BasicCommand
+from awscli.customizations.commands import BasicCommand, BasicDocHandler
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
@@ -21,7 +21,7 @@ from awscli_mfa_plugin.files.keystore import KeyringStore
 from awscli_mfa_plugin.redaction import (
     redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments
-from awscli_mfa_plugin.request.parse import from_parsed
+from awscli_mfa_plugin.request.parse import check_profile_flags, from_parsed
 from awscli_mfa_plugin.sts.sourcesession import client_creator
 from awscli_mfa_plugin.sts.translate import translate
 
@@ -40,12 +40,21 @@ class MfaSwitchCommand(BasicCommand):
         self._env = env or Environment.from_process()
         self._prompter = prompter or TerminalPrompter()
 
+    def create_help_command(self):
+        """The CLI's help page, with a summary on its NAME line."""
+        from awscli.customizations.commands import BasicHelp
+
+        return BasicHelp(self._session, self, command_table={},
+                         arg_table=self.arg_table,
+                         event_handler_class=_SummarizedDocHandler)
+
     def _run_main(self, parsed_args, parsed_globals):
         # The one place errors become a sentence and an exit status; botocore's
         # own exceptions are translated so the CLI's handler never sees them.
         # unrecorded(): keep the STS answers out of the CLI's history database.
         with redacted_logs(), unrecorded():
             try:
+                check_profile_flags(_command_line(self._env.argv))
                 request = from_parsed(parsed_args, parsed_globals,
                                       self._session, CLI_CACHE_DIR,
                                       self._env.environ)
@@ -79,6 +88,33 @@ class MfaSwitchCommand(BasicCommand):
         self._env.stderr.write(f"{redact(str(error))}\n")
         self._env.stderr.flush()
         return error.exit_code
+
+
+class _SummarizedDocHandler(BasicDocHandler):
+    """The CLI's help page, whose NAME line otherwise reads ``mfa-switch -``.
+
+    The man page writer takes that line's text from the title's
+    ``:subtitle:`` field.
+    """
+
+    def doc_title(self, help_command, **kwargs):
+        super().doc_title(help_command, **kwargs)
+        help_command.doc.style.new_paragraph()
+        help_command.doc.writeln(f":subtitle: {arguments.SUMMARY}")
+        help_command.doc.style.new_paragraph()
+
+
+NAME_IN_LINE = MfaSwitchCommand.NAME
+
+
+def _command_line(argv):
+    """The ``aws mfa-switch`` command line, for what argparse's namespace loses.
+
+    The CLI keeps only the last of several ``--profile`` flags.  Empty when
+    this process is not ``aws ... mfa-switch ...`` (``aws-mfa-switch``
+    checks its own command line).
+    """
+    return argv if NAME_IN_LINE in argv else ()
 
 
 def _open_browser(url):

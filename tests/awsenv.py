@@ -17,6 +17,31 @@ ACCOUNT = "123456789012"
 ROLE_NAME = "AccessToTestDev"
 USER_NAME = "alice"
 DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY")
+#: The locale every run gets, whatever the caller's shell has.
+LOCALE = "C.UTF-8"
+
+
+def chosen(environ):
+    """``environ`` without what would make a run depend on the caller's shell.
+
+    A new user's login shell has little more than HOME, PATH and LANG; a
+    developer's or a CI runner's may have ``PYTHONUNBUFFERED``,
+    ``PYTHONPATH``, ``AWS_PROFILE``, ``LC_ALL``, a desktop session and its
+    keyring.  None of them gets through: ``PYTHON*``, ``AWS_*`` and the
+    locale are removed or set here on purpose (``LANG`` is
+    :data:`LOCALE`), and so are the display and the D-Bus session (no
+    dialog on the tester's desktop, no real keyring) and the XDG folders
+    (which would point outside the throw-away HOME).  A test that needs
+    one of them sets it itself.
+    """
+    env = {
+        k: v for k, v in environ.items()
+        if not k.startswith(("AWS_", "PYTHON", "LC_", "XDG_"))
+        and k not in DISPLAY_VARIABLES
+        and k not in ("LANG", "LANGUAGE", "DBUS_SESSION_BUS_ADDRESS")
+    }
+    env["LANG"] = LOCALE
+    return env
 
 
 def start_moto():
@@ -177,10 +202,7 @@ class AwsHome:
         """The environment of an ``aws`` run: this HOME, the loopback endpoint."""
         # Without DISPLAY and WAYLAND_DISPLAY no run opens a dialog on the
         # desktop of whoever runs the tests; dialog tests set their own.
-        env = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith("AWS_") and k not in DISPLAY_VARIABLES
-        }
+        env = chosen(os.environ)
         env.update(
             HOME=str(self.home),
             AWS_ENDPOINT_URL=self.endpoint,

@@ -10,7 +10,6 @@ or a desktop dialog of :mod:`~awscli_mfa_plugin.codes.dialog`).
 sends it to STS once and asks a person again when STS rejects it.
 Nothing here imports prompt_toolkit.
 """
-import re
 import shlex
 import subprocess
 import threading
@@ -19,6 +18,8 @@ import time
 from awscli_mfa_plugin.errors import (
     CodeProcessError, InvalidCodeError, MfaSwitchError, UsageError)
 from awscli_mfa_plugin.values import Value
+# One rule for what a code is, the command line's and the prompt's.
+from awscli_mfa_plugin.request.parse import normalize_code  # noqa: F401
 
 CODE_PERIOD = 30  # seconds a TOTP code lives (RFC 6238 default, as AWS uses)
 
@@ -34,23 +35,6 @@ PIPE_END_WAIT = 0.25
 
 #: How many codes a person at the prompt may try before the run gives up.
 CODE_TRIES = 3
-
-_SIX_DIGITS = re.compile(r"[0-9]{6}")  # ASCII only: STS refuses other digits
-
-
-def normalize_code(text):
-    """Return the six-digit code in ``text`` with spaces removed, or ``None``.
-
-    >>> normalize_code(" 123 456 ")
-    '123456'
-    >>> normalize_code("12345") is None
-    True
-    >>> normalize_code("\u0661\u0662\u0663\u0664\u0665\u0666") is None
-    True
-    """
-    candidate = "".join(text.split(" ")).strip("\t\r\n")
-    return candidate if _SIX_DIGITS.fullmatch(candidate) else None
-
 
 def seconds_left(now=None, period=CODE_PERIOD):
     """Seconds until the current TOTP window ends (1..period).

@@ -76,6 +76,9 @@ def run(request, tools):
     if outcome is not None:
         lines = sentences.switched_lines(outcome, tools.env.now(),
                                          request.several)
+        if not request.prints_credentials:
+            delivered += sentences.no_region_lines(
+                outcome.switched, tools.profiles, request.environ)
     for line in lines + delivered:
         say(line)
     return outcome.exit_code() if outcome is not None else ExitCode.OK

@@ -102,6 +102,25 @@ class Recipe(Value):
         return self.role_arn is not None
 
 
+def _not_found(profile, profiles):
+    """The sentence for a profile that exists nowhere, naming a close match.
+
+    >>> _not_found("dve", {"dev": {}, "default": {}})
+    "The profile 'dve' is not in your AWS config or credentials file; did you mean 'dev'? (aws mfa-switch --list shows the profiles it can switch)"
+    >>> _not_found("zzz", {"dev": {}})
+    "The profile 'zzz' is not in your AWS config or credentials file; check the name, or create it with an mfa_source_profile."
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(profile), [str(p) for p in profiles], n=1)
+    if close:
+        return (f"The profile {profile!r} is not in your AWS config or "
+                f"credentials file; did you mean {close[0]!r}? (aws mfa-switch "
+                "--list shows the profiles it can switch)")
+    return (f"The profile {profile!r} is not in your AWS config or credentials "
+            "file; check the name, or create it with an mfa_source_profile.")
+
+
 def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
     """Combine the profile's ``mfa_*`` keys with flag overrides.
 
@@ -131,10 +150,7 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
             values, layout = legacy, "aws-mfa"
     if config is None and not any(values.values()) \
             and not overrides.any_recipe_value():
-        raise ProfileNotFoundError(
-            f"The profile {profile!r} is not in your AWS config or credentials "
-            "file; check the name, or create it with an mfa_source_profile."
-        )
+        raise ProfileNotFoundError(_not_found(profile, profiles))
     config = config or {}
     if not any(values.values()) and not config.get(PROCESS_KEY) \
             and not overrides.any_recipe_value():

@@ -9,6 +9,9 @@ from awscli_mfa_plugin.request.parse import PROMPTS
 SHELLS = ("bash", "zsh", "sh", "fish", "powershell", "pwsh")
 DEFAULT_SHELL = SHELLS[0]
 
+#: The help page's NAME line: ``mfa-switch - <this>``.
+SUMMARY = "turn an MFA code into temporary credentials for a profile"
+
 DESCRIPTION = """\
 Turns a one-time code from your MFA device into temporary credentials and
 stores them in the shared credentials file under the selected profile

@@ -141,6 +141,7 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ):
         state_dir=state_folder(cache_dir),
     )
     check(request)
+    check_token_code(request.token_code)
     return request
 
 
@@ -256,3 +257,68 @@ def check_choice(value, where):
             f"The {where} is {str(value).strip()!r}, which is not one of "
             f"{', '.join(PROMPTS)}.")
     return choice
+
+
+def normalize_code(text):
+    """Return the six-digit code in ``text`` with spaces removed, or ``None``.
+
+    ASCII digits only: STS refuses other digits.
+
+    >>> normalize_code(" 123 456 ")
+    '123456'
+    >>> normalize_code("12345") is None
+    True
+    >>> normalize_code("\u0661\u0662\u0663\u0664\u0665\u0666") is None
+    True
+    """
+    candidate = "".join(text.split(" ")).strip("\t\r\n")
+    if len(candidate) == 6 and all(c in "0123456789" for c in candidate):
+        return candidate
+    return None
+
+
+def check_token_code(token_code):
+    """Refuse a malformed ``--token-code`` before anything is read or created.
+
+    Whether or not the run turns out to need a code: bad input is bad input.
+
+    >>> check_token_code("12345")
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: The MFA code from --token-code is not six digits (0-9).
+    """
+    if token_code is not None and normalize_code(token_code) is None:
+        raise UsageError("The MFA code from --token-code is not six digits (0-9).")
+
+
+def check_profile_flags(argv, program="aws mfa-switch"):
+    """Refuse ``--profile`` given twice with different names in ``argv``.
+
+    The AWS CLI keeps only the last ``--profile``; switching one of two
+    named profiles in silence would be a lie.  Arguments after ``--`` are
+    not options.
+
+    >>> check_profile_flags(["--profile", "dev", "--profile=dev"])
+    >>> check_profile_flags(["--profile", "dev", "--profile", "dev2"])
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: --profile is given more than once (dev, dev2) and only one is read; to switch several profiles, name them without it: aws mfa-switch dev dev2
+    """
+    names = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            break
+        if arg == "--profile":
+            value = next(args, None)
+        elif arg.startswith("--profile="):
+            value = arg.partition("=")[2]
+        else:
+            continue
+        if value is not None and value not in names:
+            names.append(value)
+    if len(names) > 1:
+        raise UsageError(
+            f"--profile is given more than once ({', '.join(names)}) and only "
+            "one is read; to switch several profiles, name them without it: "
+            f"{program} {' '.join(names)}")

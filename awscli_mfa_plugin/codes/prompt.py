@@ -71,13 +71,16 @@ def obtain_code(token_code, env, prompter, device, process=None, notice=None):
     return _obtain(token_code, env, prompter, device, process, notice)[0]
 
 
-def _obtain(token_code, env, prompter, device, process, notice):
+def _obtain(token_code, env, prompter, device, process, notice, giver=None):
     """``(code, where it came from)``; where is ``None`` for a person."""
     if token_code is not None:
         return _checked(token_code, "--token-code"), "--token-code"
     if process:
         return (run_code_process(process, env),
                 f"the mfa_process command {process.strip()!r}")
+    if giver is not None:  # a device that gives codes itself (ykman)
+        code = giver(device)
+        return code, giver.origin
     if not env.stdin_is_terminal():
         line = env.stdin.readline() if env.stdin else ""
         if line.strip():
@@ -209,7 +212,7 @@ class _Output:
 
 
 def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
-                  process=None, spent=None, sleep=time.sleep):
+                  process=None, spent=None, sleep=time.sleep, giver=None):
     """Obtain a code and return ``use(code)``, asking again if STS rejects it.
 
     Only a person (``prompter``) is asked again (up to ``tries`` codes in
@@ -223,11 +226,17 @@ def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
     shows now was already used, a spent code is refused before it reaches
     STS, ``mfa_process`` is run again once the next code is there, and
     every code sent is remembered.
+
+    ``giver(device)`` is a source that gives codes itself, such as
+    :class:`~awscli_mfa_plugin.codes.ykman.YkmanSource`; it waits for the
+    next window itself rather than give a spent code, and names itself
+    in sentences with its ``origin``.
     """
     notice = None
     if spent is not None and spent.spent_this_window(device):
         notice = spent_window_notice()
-    code, origin = _obtain(token_code, env, prompter, device, process, notice)
+    code, origin = _obtain(token_code, env, prompter, device, process, notice,
+                           giver)
     attempt, refused_here, waited = 1, False, False
     while True:
         if spent is not None and spent.was_spent(device, code):

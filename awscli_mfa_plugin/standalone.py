@@ -35,6 +35,12 @@ def main(argv=None, env=None):
         from awscli_mfa_plugin.environment import Environment
 
         env = Environment.from_process()
+    if argv[:1] in (["--completion-script"], ["--completion-profiles"]):
+        # The shell completion of this command: its script, and the
+        # profile names it offers at each TAB (files only, no AWS CLI).
+        from awscli_mfa_plugin import completion
+
+        return completion.main(argv, env)
     try:
         # argparse, as the CLI uses it, acts on --version wherever it stands.
         if VERSION_FLAG in argv:

@@ -64,6 +64,9 @@ class Ask(Value):
     notice: str | None = None
     #: ``--prompt`` / ``mfa_prompt`` (see :mod:`~awscli_mfa_plugin.codes.asker`).
     choice: str | None = None
+    #: A device that gives codes itself (``giver(device)`` and its
+    #: ``origin``), such as :class:`~awscli_mfa_plugin.codes.ykman.YkmanSource`.
+    giver: object = None
 
 
 class TokenFlag:
@@ -96,6 +99,23 @@ class CodeProcess:
     def code(self, ask):
         return (run_code_process(ask.process, ask.env),
                 f"the mfa_process command {ask.process.strip()!r}")
+
+
+class Giver:
+    """A device that gives codes itself: a YubiKey through ykman (``--prompt ykman``).
+
+    It waits for the next window itself rather than give a spent code, so
+    it is never asked again here.
+    """
+
+    configured = True
+    renews = False
+
+    def applies(self, ask):
+        return ask.giver is not None
+
+    def code(self, ask):
+        return ask.giver(ask.device), ask.giver.origin
 
 
 class Pipe:
@@ -133,7 +153,7 @@ class Person:
 
 
 #: Where codes come from, in the order they are tried.
-PROVIDERS = (TokenFlag(), CodeProcess(), Pipe(), Person())
+PROVIDERS = (TokenFlag(), CodeProcess(), Giver(), Pipe(), Person())
 
 
 def configured(ask):
@@ -278,7 +298,8 @@ class _Output:
 
 
 def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
-                  process=None, spent=None, sleep=time.sleep, choice=None):
+                  process=None, spent=None, sleep=time.sleep, choice=None,
+                  giver=None):
     """Obtain a code and return ``use(code)``, asking again if STS rejects it.
 
     Only a person (``prompter``) is asked again (up to ``tries`` codes in
@@ -292,11 +313,17 @@ def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
     shows now was already used, a spent code is refused before it reaches
     STS, ``mfa_process`` is run again once the next code is there, and
     every code sent is remembered.
+
+    ``giver(device)`` is a source that gives codes itself, such as
+    :class:`~awscli_mfa_plugin.codes.ykman.YkmanSource`; it waits for the
+    next window itself rather than give a spent code, and names itself
+    in sentences with its ``origin``.
     """
     notice = None
     if spent is not None and spent.spent_this_window(device):
         notice = spent_window_notice()
-    ask = Ask(token_code, env, prompter, device, process, notice, choice)
+    ask = Ask(token_code, env, prompter, device, process, notice, choice,
+              giver)
     code, origin, provider = _obtain(ask)
     attempt, refused_here, waited = 1, False, False
     while True:

@@ -2,8 +2,9 @@
 
 A code comes from the first of the providers of
 :data:`awscli_mfa_plugin.codes.providers.PROVIDERS` that has one:
-``--token-code``, the recipe's ``mfa_process``, a pipe on standard input,
-or a person.  Who asks the person is chosen by ``--prompt`` or the
+``--token-code``, the recipe's ``mfa_process``, a YubiKey through ``ykman``
+(``--prompt ykman``, :mod:`~awscli_mfa_plugin.codes.ykman`), a pipe on
+standard input, or a person.  Who asks the person is chosen by ``--prompt`` or the
 profile's ``mfa_prompt`` (:mod:`~awscli_mfa_plugin.codes.asker`): the
 terminal (:mod:`~awscli_mfa_plugin.codes.terminal`), or a desktop dialog
 (:mod:`~awscli_mfa_plugin.codes.dialog`) when there is none.  In
@@ -87,6 +88,12 @@ class CodeSource:
         any other source it fails at once.
         """
         device = recipe.serial_number
+        yubikey = self._yubikey(recipe)
+        if yubikey is not None:
+            # Touching the key is a person's part: one run at a time.
+            with self._person_turn(True, recipe):
+                return exchange_code(None, self._env, None, device, use,
+                                     spent=self._spent, giver=yubikey)
         with self._asker(recipe) as (env, person):
             asks = person is not None and self._asks_person(recipe, env)
             if asks and device in self._turn.cancelled:
@@ -113,9 +120,23 @@ class CodeSource:
         return (self._for_process or env.stdin_is_terminal()
                 or self._choice(recipe) in asker.DIALOGS)
 
+    def _yubikey(self, recipe):
+        """The ykman source when the code comes from a YubiKey, else ``None``."""
+        if self.token_code is not None or recipe.code_process \
+                or self._choice(recipe) != asker.YKMAN:
+            return None
+        from awscli_mfa_plugin.codes.ykman import YkmanSource
+
+        return YkmanSource(self._env.environ, self._say,
+                           recipe.ykman_account, self._spent)
+
     def _check_asker(self, recipe):
         """Fail now, before any wait, when nobody could give the code."""
         if self._configured(recipe):
+            return
+        yubikey = self._yubikey(recipe)
+        if yubikey is not None:
+            yubikey.check()
             return
         if not self._for_process and not self._env.stdin_is_terminal():
             return  # a pipe may hold the code

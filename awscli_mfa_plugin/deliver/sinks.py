@@ -134,7 +134,9 @@ class Stdout:
         if creds is None:
             return []
         if self.export:
-            text = shells.export_script(self.export, creds, delivery.region)
+            text = shells.export_script(
+                self.export, creds, delivery.region,
+                delivery.target.recipe.profile if delivery.target else None)
         elif self.credential_process:
             text = creds.process_json() + "\n"
         else:

@@ -24,7 +24,8 @@ import re
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
 from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
-from awscli_mfa_plugin.request.parse import PROMPT_KEY, Overrides, check_choice
+from awscli_mfa_plugin.request.parse import (
+    PROMPT_KEY, YKMAN_ACCOUNT_KEY, Overrides, check_choice)
 from awscli_mfa_plugin.values import Value
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
@@ -55,7 +56,7 @@ AWS_MFA_DURATIONS = {True: "3600", False: "43200"}
 #: Every key mfa-switch reads as one value, in any profile a switch reads
 #: (the profile, its source profile, aws-mfa's long-term section): the
 #: recipe keys and the AWS CLI's own role keys.
-VALUE_KEYS = (*RECIPE_KEYS, PROCESS_KEY, MIN_REMAINING_KEY,
+VALUE_KEYS = (*RECIPE_KEYS, PROCESS_KEY, MIN_REMAINING_KEY, YKMAN_ACCOUNT_KEY,
               "role_arn", "source_profile", "credential_source",
               "duration_seconds", "role_session_name", "external_id",
               AWS_MFA_DEVICE_KEY, AWS_MFA_ROLE_KEY)
@@ -92,6 +93,9 @@ class Recipe(Value):
     code_process: str | None = None
     #: ``mfa_prompt``: who asks a person for the code (``None``: auto).
     prompt: str | None = None
+    #: ``mfa_ykman_account``: the YubiKey's OATH account with ``ykman``
+    #: (``None``: found from the device's ARN).
+    ykman_account: str | None = None
     #: Where the recipe was read: ``mfa`` (``mfa_*`` keys), ``aws-mfa``
     #: (``[<profile>-long-term]``) or ``native`` (``role_arn`` profiles).
     layout: str = "mfa"
@@ -211,6 +215,8 @@ def _recipe(profiles, profile, values, target_profile, user_name, layout):
         code_process=(profiles.get(profile, {}).get(PROCESS_KEY)
                       or source_config.get(PROCESS_KEY) or None),
         prompt=_prompt(profiles, profile, source),
+        ykman_account=(profiles.get(profile, {}).get(YKMAN_ACCOUNT_KEY)
+                       or source_config.get(YKMAN_ACCOUNT_KEY) or None),
         layout=layout,
     )
     check_recipe(recipe, profiles)

@@ -16,9 +16,12 @@ from awscli_mfa_plugin.values import Value
 
 #: Who may ask a person for a code (``--prompt``, ``mfa_prompt``):
 #: see :mod:`awscli_mfa_plugin.codes.asker`.
-PROMPTS = ("auto", "terminal", "zenity", "kdialog", "osascript", "powershell")
+PROMPTS = ("auto", "terminal", "zenity", "kdialog", "osascript", "powershell",
+           "ykman")
 #: The profile key (on the profile or its source profile).
 PROMPT_KEY = "mfa_prompt"
+#: The YubiKey OATH account that gives the code with ``mfa_prompt = ykman``.
+YKMAN_ACCOUNT_KEY = "mfa_ykman_account"
 
 #: The :class:`Overrides` that change what is switched to (not where to).
 RECIPE_ATTRIBUTES = ("role_arn", "source_profile", "serial_number",

@@ -76,7 +76,7 @@ def run(request, tools):
     if outcome is not None:
         lines = sentences.switched_lines(outcome, tools.env.now(),
                                          request.several)
-        if not request.prints_credentials:
+        if not mode.prints:
             delivered += sentences.no_region_lines(
                 outcome.switched, tools.profiles, request.environ)
     for line in lines + delivered:

@@ -42,7 +42,9 @@ def anchors(page):
 
 
 def links(page):
-    for match in re.finditer(r"\]\(([^)\s]+)\)", page.read_text()):
+    # Code blocks hold other languages (a starship format string), not links.
+    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M)
+    for match in re.finditer(r"\]\(([^)\s]+)\)", text):
         target = match.group(1)
         if not re.match(r"[a-z]+:", target):  # not http:, mailto:
             yield target

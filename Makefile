@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench clean
+.PHONY: demo test check bench bench-peers clean
 
 # pip's own output (and setuptools' banner about editable installs) goes to
 # $(VENV)/install.log, shown only if installing fails; a line per step says
@@ -42,5 +42,9 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# aws-mfa and awsume side by side (installs them into .venv-peers from PyPI).
+bench-peers: $(STAMP)
+	$(BIN)/python bench/peers.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-peers build *.egg-info .pytest_cache .hypothesis

@@ -62,6 +62,14 @@ class _LazyCommand:
             self._command.lineage = value
 
     def __call__(self, args, parsed_globals):
+        # What the AWS CLI loaded to get here (its modules, the service
+        # models) lives until the process ends: a full garbage collection
+        # would walk all of it and free nothing, and a switch's imports and
+        # work would pay for one (bench/, comparison 2).  Objects made from
+        # now on are collected as usual, in a long --exec run too.
+        import gc
+
+        gc.freeze()
         return self._load()(args, parsed_globals)
 
     def __getattr__(self, attr):

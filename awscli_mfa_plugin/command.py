@@ -7,21 +7,21 @@ line into a :class:`~awscli_mfa_plugin.request.parse.Request`, hands it to
 becomes a sentence on stderr and an exit status.
 """
 from awscli.customizations.assumerole import CACHE_DIR as CLI_CACHE_DIR
-from awscli.customizations.commands import BasicCommand
+from awscli.customizations.commands import BasicCommand, BasicDocHandler
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from awscli_mfa_plugin import pipeline
-from awscli_mfa_plugin.codes.prompt import TerminalPrompter
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.codes.terminal import TerminalPrompter
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, MfaSwitchError
-from awscli_mfa_plugin.keys.store import KeyringStore
+from awscli_mfa_plugin.files.keystore import KeyringStore
 from awscli_mfa_plugin.redaction import (
     redact, redacted_logs, unrecorded)
 from awscli_mfa_plugin.request import arguments
-from awscli_mfa_plugin.request.parse import from_parsed
+from awscli_mfa_plugin.request.parse import check_profile_flags, from_parsed
 from awscli_mfa_plugin.sts.sourcesession import client_creator
 from awscli_mfa_plugin.sts.translate import translate
 
@@ -50,12 +50,21 @@ class MfaSwitchCommand(BasicCommand):
             args, self._after_dashes = args[:at], list(args[at + 1:])
         return super().__call__(args, parsed_globals)
 
+    def create_help_command(self):
+        """The CLI's help page, with a summary on its NAME line."""
+        from awscli.customizations.commands import BasicHelp
+
+        return BasicHelp(self._session, self, command_table={},
+                         arg_table=self.arg_table,
+                         event_handler_class=_SummarizedDocHandler)
+
     def _run_main(self, parsed_args, parsed_globals):
         # The one place errors become a sentence and an exit status; botocore's
         # own exceptions are translated so the CLI's handler never sees them.
         # unrecorded(): keep the STS answers out of the CLI's history database.
         with redacted_logs(), unrecorded():
             try:
+                check_profile_flags(_command_line(self._env.argv))
                 request = from_parsed(parsed_args, parsed_globals,
                                       self._session, CLI_CACHE_DIR,
                                       self._env.environ, self._after_dashes)
@@ -81,7 +90,6 @@ class MfaSwitchCommand(BasicCommand):
             codes=CodeSource.for_request(request, self._env, self._prompter,
                                          TerminalPrompter),
             prompter=self._prompter,
-            http_send=_federation_sender(request.verify_ssl),
             open_browser=_open_browser,
             keys=keys,
         )
@@ -92,14 +100,31 @@ class MfaSwitchCommand(BasicCommand):
         return error.exit_code
 
 
-def _federation_sender(verify_ssl):
-    # The console's module is loaded only by a run that signs in.
-    def send(url):
-        from awscli_mfa_plugin.deliver import console
+class _SummarizedDocHandler(BasicDocHandler):
+    """The CLI's help page, whose NAME line otherwise reads ``mfa-switch -``.
 
-        return console.botocore_send(verify_ssl)(url)
+    The man page writer takes that line's text from the title's
+    ``:subtitle:`` field.
+    """
 
-    return send
+    def doc_title(self, help_command, **kwargs):
+        super().doc_title(help_command, **kwargs)
+        help_command.doc.style.new_paragraph()
+        help_command.doc.writeln(f":subtitle: {arguments.SUMMARY}")
+        help_command.doc.style.new_paragraph()
+
+
+NAME_IN_LINE = MfaSwitchCommand.NAME
+
+
+def _command_line(argv):
+    """The ``aws mfa-switch`` command line, for what argparse's namespace loses.
+
+    The CLI keeps only the last of several ``--profile`` flags.  Empty when
+    this process is not ``aws ... mfa-switch ...`` (``aws-mfa-switch``
+    checks its own command line).
+    """
+    return argv if NAME_IN_LINE in argv else ()
 
 
 def _open_browser(url):

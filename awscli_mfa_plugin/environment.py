@@ -5,6 +5,7 @@ module receives an ``Environment`` so tests can hand in their own.
 """
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 import sys
@@ -87,6 +88,36 @@ class Messages:
         return getattr(self._stream, name)
 
 
+def _settle_standard_streams():
+    """Flush stdout and stderr now, pointing one that cannot take it at ``os.devnull``.
+
+    Python flushes both at exit, and exits 120 when that fails (stderr on
+    ``/dev/full``, a closed stdout): with ``PYTHONUNBUFFERED`` unset, the
+    default, a sentence that could not be shown is still in the buffer
+    then, and the run's own exit status would be lost.  Run at exit, before
+    the interpreter's flush, this leaves it nothing to fail on.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            _discard(stream)
+
+
+def _discard(stream):
+    try:
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (AttributeError, OSError, ValueError):
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
+
+
 class Environment(Value):
     """Standard streams, environment variables, the clock, the terminal, the OS."""
 
@@ -99,11 +130,19 @@ class Environment(Value):
     open_terminal: Callable[[], Terminal | None] = open_controlling_terminal
     #: ``sys.platform``: which desktop dialog there can be.
     platform: str = sys.platform
+    #: The process's command line after the program's name.
+    argv: tuple = ()
 
     @classmethod
     def from_process(cls):
-        """The environment of the running process."""
-        return cls(sys.stdin, sys.stdout, Messages(sys.stderr), os.environ)
+        """The environment of the running process.
+
+        Its exit status is the run's, whatever standard streams it was given.
+        """
+        atexit.unregister(_settle_standard_streams)  # registered once
+        atexit.register(_settle_standard_streams)
+        return cls(sys.stdin, sys.stdout, Messages(sys.stderr), os.environ,
+                   argv=tuple(sys.argv[1:]))
 
     def stdin_is_terminal(self):
         """True when a person can answer a prompt on standard input."""

@@ -92,6 +92,15 @@ class ServiceError(MfaSwitchError):
     exit_code = ExitCode.SERVICE
 
 
+class UnauthenticatedError(ServiceError):
+    """STS refused the request's keys or signature before it read the code.
+
+    The one-time code sent with it was never checked, so it is not spent.
+    """
+
+    code_may_be_spent = False
+
+
 class InvalidCodeError(ServiceError):
     """STS rejected the one-time code (wrong, or already used)."""
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import configparser
 import os
 
-from awscli_mfa_plugin.deliver import output
-from awscli_mfa_plugin.plan import keep as sessions
+from awscli_mfa_plugin.files import output
+from awscli_mfa_plugin.plan import keep
 from awscli_mfa_plugin.errors import MfaSwitchError
 from awscli_mfa_plugin.request.parse import Overrides
 from awscli_mfa_plugin.plan.recipe import (
@@ -46,7 +46,7 @@ PROCESS_FLAG = "--credential-process"
 _PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
 
 
-class Request(Value):
+class ProcessRequest(Value):
     """What a ``--credential-process`` command line asks for."""
 
     profile: str | None = None
@@ -58,10 +58,10 @@ class Request(Value):
 
 
 def parse_args(argv):
-    """The :class:`Request` in ``argv``, or ``None`` if this module can't serve it.
+    """The :class:`ProcessRequest` in ``argv``, or ``None`` if this module can't serve it.
 
     >>> parse_args(["--profile", "dev", "--credential-process"])
-    Request(profile='dev', target_profile=None, min_remaining=None, name=None, prompt=None)
+    ProcessRequest(profile='dev', target_profile=None, min_remaining=None, name=None, prompt=None)
     >>> parse_args(["dev", "--credential-process"]).name
     'dev'
     >>> parse_args(["--profile=dev", "--credential-process", "--force"]) is None
@@ -95,7 +95,7 @@ def parse_args(argv):
             return None
         if _VALUE_OPTIONS[name]:
             values[_VALUE_OPTIONS[name]] = value  # the last one wins, as in argparse
-    return Request(**values) if process else None
+    return ProcessRequest(**values) if process else None
 
 
 def selected_profile(request, environ):
@@ -156,7 +156,7 @@ def _read(request, env):
             return None
         recipe = resolve_recipe(
             profiles, profile, Overrides(target_profile=request.target_profile))
-        minimum = sessions.min_remaining(
+        minimum = keep.min_remaining(
             request.min_remaining, profiles.get(profile), for_process=True)
     except (OSError, ValueError, configparser.Error, MfaSwitchError):
         return None

@@ -33,12 +33,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import sysconfig
 import tempfile
 from typing import Mapping, Optional, Tuple
 
 from awscli_mfa_plugin import COMMAND_NAME
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import (
     ConfigError,
@@ -245,6 +246,19 @@ def _cannot_load(cli, folder, reason, environ):
         return (f"{head}: run `{cli.path} {COMMAND_NAME} --list` with the "
                 "plugin enabled to see the whole error.")
     python = script_python(cli.path, environ)
+    checkout = _checkout_imported_from()
+    if checkout is not None and (python is None or _same_file(python, sys.executable)):
+        # This Python only sees the package because it runs in the checkout;
+        # putting its own bin first on PATH would change nothing.
+        venv = _virtualenv_of(checkout)
+        step = (f"activate the virtualenv that has it (`. {venv}/bin/activate`) "
+                f"and run `python -m {PLUGIN_MODULE} install` again"
+                if venv else
+                f"install it first (`{python or 'python'} -m pip install "
+                "'.[cli1]'`, README's v1 section) and run the installer again")
+        return (f"{head}: the package is not installed in the Python that "
+                f"runs it{'' if python is None else f' ({python})'}, which "
+                f"imported it only from this checkout ({checkout}); {step}.")
     if python is None:
         return (f"{head}: install the package into the Python that runs "
                 f"{cli.path} and run the installer with that Python, or put "
@@ -253,6 +267,37 @@ def _cannot_load(cli, folder, reason, environ):
             f"installed; install it there and run `{python} -m "
             f"{PLUGIN_MODULE} install`, or put {scripts} first on PATH and "
             "run this installer again.")
+
+
+def _checkout_imported_from():
+    """The source checkout this package was imported from by way of the current folder, else ``None``.
+
+    ``python -m awscli_mfa_plugin`` run in a checkout imports the package
+    from there even where it is not installed.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(package)
+    if os.path.abspath(os.getcwd()) != root or \
+            not os.path.exists(os.path.join(root, "setup.cfg")):
+        return None
+    for folder in sysconfig.get_paths().values():
+        if folder and os.path.abspath(folder) == root:
+            return None
+    return root
+
+
+def _virtualenv_of(checkout):
+    """The checkout's own virtualenv (``make demo`` creates ``.venv``), if it has one."""
+    for name in (".venv", "venv"):
+        folder = os.path.join(checkout, name)
+        if os.path.exists(os.path.join(folder, "bin", "activate")) or \
+                os.path.exists(os.path.join(folder, "Scripts", "activate")):
+            return folder
+    return None
+
+
+def _same_file(a, b):
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 _ENV_SHEBANG = re.compile(r"#!\s*\S*/env\s+(?:-\S+\s+)*(\S+)")
@@ -341,12 +386,12 @@ def _awscli_v1_beside():
 
 
 # --------------------------------------------------------------------------
-# Plans: what to change in one section, decided before anything is written
+# Section edits: what to change in one section, decided before anything is written
 # --------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
-class Plan:
+class SectionEdit:
     """The edit of one section and of its record, and what to tell the user."""
 
     path: str
@@ -404,7 +449,7 @@ def plan_plugins(path, sections, cli, folder, recorded, v1_beside=None):
             "and AWS CLI v1 fails on every command while it is there; remove it "
             f"(`{PROG} uninstall` does if this installer added it)."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=PLUGINS_SECTION, subsections=True, before=dict(plugins),
         set=values, record_set={k: v for k, v in record.items() if recorded.get(k) != v},
         changes=tuple(changes), notes=tuple(notes),
@@ -441,7 +486,7 @@ def plan_aliases(path, sections, shipped, recorded):
         notes.append(
             f"{path}: kept the alias {name!r} as you changed it."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=ALIAS_SECTION, subsections=False, before=dict(aliases),
         set=values, record_set={k: v for k, v in values.items() if recorded.get(k) != v},
         changes=tuple(changes), notes=tuple(notes),
@@ -475,7 +520,7 @@ def plan_plugins_removal(path, sections, recorded):
             f"{path}: the plugin was enabled by hand, not by this installer, "
             "so it stays enabled."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=PLUGINS_SECTION, subsections=True, before=dict(plugins),
         set=values, remove=tuple(remove), record_remove=tuple(recorded),
         changes=tuple(changes), notes=tuple(notes),
@@ -499,7 +544,7 @@ def plan_aliases_removal(path, sections, recorded):
         notes.append(
             f"{path}: left the alias {name!r} in place: you changed it."
         )
-    return Plan(
+    return SectionEdit(
         path=path, section=ALIAS_SECTION, subsections=False, before=dict(aliases),
         remove=tuple(remove), record_remove=tuple(recorded),
         changes=tuple(changes), notes=tuple(notes),

@@ -20,10 +20,12 @@ import os
 import sys
 
 from awscli_mfa_plugin import COMMAND_NAME, __version__, fastpath
-from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin.errors import ExitCode, MfaSwitchError
 
 VERSION_FLAG = "--version"
+#: Answered with :func:`usage`; ``aws-mfa-switch help`` shows the full page.
+HELP_FLAGS = ("--help", "-h")
 
 
 def main(argv=None, env=None):
@@ -33,12 +35,23 @@ def main(argv=None, env=None):
         from awscli_mfa_plugin.environment import Environment
 
         env = Environment.from_process()
+    if argv[:1] in (["--completion-script"], ["--completion-profiles"]):
+        # The shell completion of this command: its script, and the
+        # profile names it offers at each TAB (files only, no AWS CLI).
+        from awscli_mfa_plugin import completion
+
+        return completion.main(argv, env)
     try:
         # argparse, as the CLI uses it, acts on --version wherever it stands.
         if VERSION_FLAG in argv:
             output.check(env.stdout, VERSION_FLAG)
             output.write(env.stdout, version() + "\n", "The version")
             return ExitCode.OK
+        if any(flag in HELP_FLAGS for flag in _options(argv)):
+            output.check(env.stdout, "--help")
+            output.write(env.stdout, usage(), "The usage")
+            return ExitCode.OK
+        check_command_line(argv)
         if fastpath.answer(argv, env):
             return ExitCode.OK
     except MfaSwitchError as error:
@@ -51,6 +64,59 @@ def main(argv=None, env=None):
         env.stderr.flush()
         return ExitCode.USAGE
     return run_command(argv, env)
+
+
+def _options(argv):
+    """The arguments before ``--``, where an option can stand."""
+    return argv[:argv.index("--")] if "--" in argv else argv
+
+
+def check_command_line(argv):
+    """What the full command would refuse only later, or never: refused first.
+
+    A malformed ``--token-code``, and ``--profile`` given twice, are
+    refused before the fast path or the CLI's driver starts, so nothing is
+    read, asked for or created.
+    """
+    from awscli_mfa_plugin.request.parse import check_profile_flags, check_token_code
+
+    check_profile_flags(argv, program="aws-mfa-switch")
+    codes = [arg.partition("=")[2] if arg.startswith("--token-code=")
+             else (argv[i + 1] if i + 1 < len(argv) else None)
+             for i, arg in enumerate(_options(argv))
+             if arg == "--token-code" or arg.startswith("--token-code=")]
+    if codes and codes[-1] is not None:  # argparse reads the last one
+        check_token_code(codes[-1])
+
+
+def usage():
+    """The short usage ``--help`` and ``-h`` print: every option, one line each kind."""
+    import textwrap
+
+    from awscli_mfa_plugin.request.arguments import ARG_TABLE
+
+    options = []
+    for arg in ARG_TABLE:
+        if arg.get("positional_arg"):
+            continue
+        flag = f"--{arg['name']}"
+        if arg.get("action") == "store_true":
+            options.append(f"[{flag}]")
+        elif arg.get("nargs") == "?":
+            options.append(f"[{flag} [{arg['name'].upper()}]]")
+        else:
+            options.append(f"[{flag} {arg['name'].upper().replace('-', '_')}]")
+    words = ["aws-mfa-switch", "[PROFILE ...]", "[--profile PROFILE]",
+             *options, "[--version]"]
+    # An option and its value stay on one line.
+    lines = textwrap.wrap(" ".join(w.replace(" ", "\0") for w in words),
+                          width=72, subsequent_indent="    ",
+                          break_on_hyphens=False)
+    return ("usage: " + "\n".join(lines).replace("\0", " ") + "\n\n"
+            "Switches the profiles named (else --profile's, AWS_PROFILE's or\n"
+            "default) to MFA-backed temporary credentials. The AWS CLI's global\n"
+            "options (--region, --endpoint-url, ...) work as with aws.\n"
+            "'aws-mfa-switch help' shows the full page.\n")
 
 
 def version():

@@ -211,12 +211,46 @@ def parse_expiration(text):
 
 
 def is_managed(section):
-    """True when ``section`` (a key -> value mapping) carries mfa-switch's marker.
+    """True when ``section`` (a key -> value mapping) is mfa-switch's.
+
+    The one rule of what is ours, for clearing, storing and every check
+    before either: the marker, and nothing but what mfa-switch writes - a
+    session token with a temporary key.  A section whose keys were set
+    since (``aws configure set aws_access_key_id AKIA...``) keeps the
+    marker but holds long-term keys now, and is the user's.
 
     >>> is_managed({"managed_by": "mfa-switch"}), is_managed({})
     (True, False)
+    >>> is_managed({"managed_by": "mfa-switch", "aws_access_key_id": "ASIA1",
+    ...             "aws_secret_access_key": "s", "aws_session_token": "t"})
+    True
+    >>> is_managed({"managed_by": "mfa-switch", "aws_access_key_id": "AKIA1",
+    ...             "aws_secret_access_key": "s", "aws_session_token": "t"})
+    False
     """
-    return section.get(MANAGED_KEY) == MANAGED_VALUE
+    return (section.get(MANAGED_KEY) == MANAGED_VALUE
+            and not holds_long_term_keys(section))
+
+
+def holds_long_term_keys(section):
+    """True when ``section``'s credentials are (or may be) long-term keys.
+
+    Any access key without an ``aws_session_token`` counts, whatever its
+    prefix, and so does an ``AKIA`` key (an IAM user's) with one.
+
+    >>> holds_long_term_keys({"aws_access_key_id": "ASIA"})
+    True
+    >>> holds_long_term_keys({"aws_access_key_id": "ASIA",
+    ...                       "aws_session_token": "t"})
+    False
+    >>> holds_long_term_keys({"aws_secret_access_key": "s"})
+    True
+    """
+    key_id = section.get("aws_access_key_id")
+    if key_id is None and "aws_secret_access_key" not in section:
+        return False
+    return (not section.get("aws_session_token")
+            or str(key_id or "").startswith("AKIA"))
 
 
 def from_section(section):
@@ -273,7 +307,7 @@ def read_all_stored(path):
 
 def _sections_or_none(path):
     try:
-        return read_sections(path)
+        return stdlib_sections(path)
     except (configparser.Error, ValueError):
         return None
 
@@ -283,7 +317,7 @@ def _sections_or_none(path):
 # --------------------------------------------------------------------------
 
 
-def read_sections(path):
+def stdlib_sections(path):
     """The sections of an INI file as botocore parses it (``{}`` if absent).
 
     ``{section: {key: value}}``, with an indented block as the dict
@@ -325,14 +359,14 @@ def profile_map(config_path, credentials_path):
     ``UnicodeDecodeError``) where botocore would fail too.
     """
     profiles = {}
-    for name, values in read_sections(config_path).items():
+    for name, values in stdlib_sections(config_path).items():
         if name == "default":
             profiles[name] = values
         elif name.startswith("profile"):
             parts = _split_section_name(name)
             if len(parts) == 2:
                 profiles[parts[1]] = values
-    credential_sections = read_sections(credentials_path)
+    credential_sections = stdlib_sections(credentials_path)
     for name, values in credential_sections.items():
         profiles.setdefault(name, {}).update(values)
     return profiles, credential_sections

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from awscli_mfa_plugin.deliver import inifile  # noqa: E402  (needs the path above)
+from awscli_mfa_plugin.files import inifile  # noqa: E402  (needs the path above)
 
 CONFIG = "[plugins]\nmfa_switch = awscli_mfa_plugin\n\n[default]\nregion = eu-west-1\n"
 

@@ -61,7 +61,7 @@ def main(argv):
     timed(botocore.endpoint.Endpoint, "_send", "HTTP round trip to STS")
     if argv[0] == "mfa-switch":
         import awscli_mfa_plugin
-        from awscli_mfa_plugin.deliver import inifile
+        from awscli_mfa_plugin.files import inifile
         from awscli_mfa_plugin.sts import sourcesession
 
         timed(awscli_mfa_plugin._LazyCommand, "_load",

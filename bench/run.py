@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests import awsenv  # noqa: E402  (needs the path above)
+from tests import awsenv, fakests  # noqa: E402  (needs the path above)
 
 STANDALONE = str(awsenv.BIN / "aws-mfa-switch")
 BIG_FILE_PROFILES = 5000
@@ -104,6 +104,8 @@ class Bench:
         self.account = account
         self.endpoint = endpoint
         self.features = _command_features()
+        #: Stand-in servers a comparison started; stopped at the end.
+        self.servers = []
 
     # -- files ------------------------------------------------------------
 
@@ -197,7 +199,7 @@ class Bench:
                  self.switch_argv("--profile", "dev"), self.env()),
             Side("aws sts assume-role (same parameters)",
                  self.assume_role_argv(), self.env()),
-            goal=1.10, note=note)
+            goal=1.05, note=note)
 
     def credential_process(self):
         """3. credential_process answered from stored credentials vs one ``aws`` call."""
@@ -321,8 +323,45 @@ class Bench:
                  self.switch_argv("--profile", "role1"), env),
             goal=1.3)
 
+    def far_sts(self):
+        """8. Against an STS 150 ms away: twenty roles on one code vs one role, and one switch vs assume-role."""
+        if "profiles" not in self.features:
+            yield Skip("one code for several profiles is not in this build yet")
+            return
+        far = FarSts(FAR_LATENCY).start()
+        self.servers.append(far)
+        env = self.env(AWS_CONFIG_FILE=self.config_with_roles(MOST_ROLES),
+                       AWS_ENDPOINT_URL=far.url)
+        names = [f"role{i}" for i in range(1, MOST_ROLES + 1)]
+        latency = f"{FAR_LATENCY * 1000:.0f} ms STS"
+        yield Comparison(
+            Side(f"aws mfa-switch role1 ... role{MOST_ROLES} (one code), "
+                 f"{latency}", self.switch_argv(*names), env),
+            Side(f"aws mfa-switch --profile role1, {latency}",
+                 self.switch_argv("--profile", "role1"), env),
+            goal=1.4)
+        single = self.env(AWS_ENDPOINT_URL=far.url)
+        yield Comparison(
+            Side(f"aws mfa-switch --profile dev --token-code ... --force, "
+                 f"{latency}", self.switch_argv("--profile", "dev"), single),
+            Side(f"aws sts assume-role (same parameters), {latency}",
+                 self.assume_role_argv(), single),
+            goal=1.05)
+        # A renewal from a kept MFA session: role1's credentials count as
+        # too short (--min-remaining beyond a chained role's hour), the
+        # session made by the twenty-role switch serves it without a code.
+        timed(self.switch_argv(*names)(), env)
+        renew = [awsenv.AWS, "mfa-switch", "--profile", "role1",
+                 "--min-remaining", str(2 * 3600)]
+        yield Comparison(
+            Side(f"aws mfa-switch --profile role1 from the kept MFA session "
+                 f"(no code), {latency}", renew, env),
+            Side(f"aws sts assume-role (same parameters), {latency}",
+                 self.assume_role_argv(), single),
+            note="reference: one AssumeRole either way")
+
     def exec_mode(self):
-        """8. ``--exec -- true`` vs a switch of the same profile; the endpoint's answer."""
+        """9. ``--exec -- true`` vs a switch of the same profile; the endpoint's answer."""
         if "exec" not in self.features:
             yield Skip("--exec (issue 23) is not in this build yet")
             return
@@ -348,14 +387,15 @@ class Bench:
         "5": big_credentials_file,
         "6": credential_process_floor,
         "7": most_roles,
-        "8": exec_mode,
+        "8": far_sts,
+        "9": exec_mode,
     }
 
 
-#: Requests the child makes to the endpoint in benchmark 8.
+#: Requests the child makes to the endpoint in benchmark 9.
 ENDPOINT_REQUESTS = 400
 
-#: The child of benchmark 8: times each GET of the credentials, as an SDK
+#: The child of benchmark 9: times each GET of the credentials, as an SDK
 #: makes it (the URL and token from its environment), and prints them.
 ENDPOINT_CLIENT = """\
 import http.client, json, os, sys, time, urllib.parse
@@ -413,6 +453,10 @@ class Comparison:
         return runs * SHORT_RUNS_FACTOR if self.short else runs
 
 
+#: The reason of the :class:`Skip` that stands for a comparison whose command failed.
+FAILED = "a command failed"
+
+
 class Skip:
     """A comparison this build cannot make, and why."""
 
@@ -431,6 +475,48 @@ def _command_features():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                          text=True, check=True).stdout
     return set(json.loads(out))
+
+
+#: Seconds the stand-in for a far STS waits before each answer.
+FAR_LATENCY = 0.150
+
+
+class FarSts(fakests.FakeSts):
+    """A stand-in STS that answers every call after ``latency`` seconds.
+
+    Requests are served in threads, so calls made at once wait at once, as
+    they would for a far region; every answer is a success of the real
+    shape: GetSessionToken, AssumeRole (for whichever role is named) and
+    GetCallerIdentity.
+    """
+
+    def __init__(self, latency):
+        super().__init__()
+        # socketserver listens with a backlog of 5: twenty connections
+        # opened at once would find it full, and the kernel's retry of a
+        # dropped connection (a second) would be measured as STS's time.
+        self._server.socket.listen(128)
+        self.latency = latency
+        self._count = 0
+
+    def _next(self, form, signer=None):
+        time.sleep(self.latency)
+        with self._lock:
+            self.requests.append(form)
+            self.signers.append(signer)
+            self._count += 1
+            number = self._count
+        action = form.get("Action")
+        key = f"ASIAFARSTS{number:010d}"
+        if action == "AssumeRole":
+            role = form.get("RoleArn", "").rsplit("/", 1)[-1]
+            return fakests.assume_role_response(
+                f"arn:aws:sts::123456789012:assumed-role/{role}/bench",
+                access_key_id=key)
+        if action == "GetSessionToken":
+            return fakests.session_token_response(access_key_id=key,
+                                                  lifetime=43200)
+        return fakests.caller_identity_response()
 
 
 def create_extra_roles(endpoint, count):
@@ -478,7 +564,7 @@ def parse_args(argv):
                              "(default 12)")
     parser.add_argument("--warmup", type=int, default=1,
                         help="unmeasured runs of each side first (default 1)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8",
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9",
                         help="comma-separated benchmark numbers (default all)")
     parser.add_argument("--json", metavar="FILE",
                         help="also write every measured run to FILE")
@@ -493,7 +579,7 @@ def parse_args(argv):
     args.only = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in args.only if n not in Bench.BENCHMARKS]
     if unknown or args.runs < 2 or args.runs % 2 or args.warmup < 0:
-        parser.error("--only takes numbers 1-8; --runs is an even number "
+        parser.error("--only takes numbers 1-9; --runs is an even number "
                      ">= 2; --warmup >= 0")
     return args
 
@@ -518,7 +604,6 @@ def main(argv=None):
           "warm-up run(s); times are medians in seconds\n")
     server = awsenv.start_moto()
     rows = []
-    failed = False
     try:
         endpoint = awsenv.endpoint_of(server)
         account = awsenv.seed_account(endpoint)
@@ -528,37 +613,49 @@ def main(argv=None):
             if args.phases:
                 print_phases(bench, args.runs)
                 return 0
-            for number in args.only:
-                method = Bench.BENCHMARKS[number]
-                print(method.__doc__.split("\n")[0], flush=True)
-                try:
-                    for item in method(bench):
-                        rows.append((number, item))
-                        if isinstance(item, Skip):
-                            print(f"   skipped: {item.reason}")
-                            continue
-                        if isinstance(item, Measurement):
-                            print(f"   {1000 * med(item.samples):7.2f} ms "
-                                  f"median  {item.label}")
-                            continue
-                        if args.instructions:
-                            count_instructions(item)
-                            continue
-                        compare(item.a, item.b, item.runs(args.runs),
-                                args.warmup)
-                        print_pair(item)
-                except CommandFailed as error:
-                    failed = True
-                    print(f"   failed: {error}")
-                    rows.append((number, Skip("a command failed")))
-                print()
+            try:
+                run_benchmarks(bench, args, rows)
+            finally:
+                for far in bench.servers:
+                    far.stop()
     finally:
         server.stop()
     if not args.instructions:
         print_summary(rows)
     if args.json:
         write_samples(args.json, rows)
-    return 1 if failed else 0
+    return 1 if any(isinstance(item, Skip) and item.reason == FAILED
+                    for _, item in rows) else 0
+
+
+def run_benchmarks(bench, args, rows):
+    """Run the comparisons asked for, appending ``(number, item)`` to ``rows``.
+
+    A comparison whose command fails is reported and left out (a ``Skip``
+    saying so); the others still run.
+    """
+    for number in args.only:
+        method = Bench.BENCHMARKS[number]
+        print(method.__doc__.split("\n")[0], flush=True)
+        try:
+            for item in method(bench):
+                rows.append((number, item))
+                if isinstance(item, Skip):
+                    print(f"   skipped: {item.reason}")
+                    continue
+                if isinstance(item, Measurement):
+                    print(f"   {1000 * med(item.samples):7.2f} ms median  "
+                          f"{item.label}")
+                    continue
+                if args.instructions:
+                    count_instructions(item)
+                    continue
+                compare(item.a, item.b, item.runs(args.runs), args.warmup)
+                print_pair(item)
+        except CommandFailed as error:
+            print(f"   failed: {error}")
+            rows.append((number, Skip(FAILED)))
+        print()
 
 
 def write_samples(path, rows):

@@ -17,6 +17,31 @@ ACCOUNT = "123456789012"
 ROLE_NAME = "AccessToTestDev"
 USER_NAME = "alice"
 DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY")
+#: The locale every run gets, whatever the caller's shell has.
+LOCALE = "C.UTF-8"
+
+
+def chosen(environ):
+    """``environ`` without what would make a run depend on the caller's shell.
+
+    A new user's login shell has little more than HOME, PATH and LANG; a
+    developer's or a CI runner's may have ``PYTHONUNBUFFERED``,
+    ``PYTHONPATH``, ``AWS_PROFILE``, ``LC_ALL``, a desktop session and its
+    keyring.  None of them gets through: ``PYTHON*``, ``AWS_*`` and the
+    locale are removed or set here on purpose (``LANG`` is
+    :data:`LOCALE`), and so are the display and the D-Bus session (no
+    dialog on the tester's desktop, no real keyring) and the XDG folders
+    (which would point outside the throw-away HOME).  A test that needs
+    one of them sets it itself.
+    """
+    env = {
+        k: v for k, v in environ.items()
+        if not k.startswith(("AWS_", "PYTHON", "LC_", "XDG_"))
+        and k not in DISPLAY_VARIABLES
+        and k not in ("LANG", "LANGUAGE", "DBUS_SESSION_BUS_ADDRESS")
+    }
+    env["LANG"] = LOCALE
+    return env
 
 
 def start_moto():
@@ -27,9 +52,33 @@ def start_moto():
 
     # werkzeug logs every request on stderr; the demo and tests don't need it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    _temporary_session_keys()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     return server
+
+
+def _temporary_session_keys():
+    """moto's GetSessionToken answers with STS's key id, as STS answers.
+
+    moto gives the key id of an IAM user's long-term key (``AKIA...``) with
+    the session token; STS gives temporary credentials an ``ASIA`` key id,
+    which is how mfa-switch tells what it wrote from long-term keys set
+    over it later.
+    """
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.get_session_token
+    if getattr(original, "temporary_key_id", False):
+        return
+
+    def get_session_token(self):
+        answer = original(self)
+        answer.result["Credentials"]["AccessKeyId"] = "ASIAIOSFODNN7EXAMPLE"
+        return answer
+
+    get_session_token.temporary_key_id = True
+    TokenResponse.get_session_token = get_session_token
 
 
 def endpoint_of(server):
@@ -153,10 +202,7 @@ class AwsHome:
         """The environment of an ``aws`` run: this HOME, the loopback endpoint."""
         # Without DISPLAY and WAYLAND_DISPLAY no run opens a dialog on the
         # desktop of whoever runs the tests; dialog tests set their own.
-        env = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith("AWS_") and k not in DISPLAY_VARIABLES
-        }
+        env = chosen(os.environ)
         env.update(
             HOME=str(self.home),
             AWS_ENDPOINT_URL=self.endpoint,

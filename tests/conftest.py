@@ -19,19 +19,44 @@ from tests import awsenv, fakests
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+#: Fixtures that start the real ``aws`` or an STS stand-in.
+E2E_FIXTURES = {"aws", "offline_aws", "sts", "moto_endpoint", "fake_sts",
+                "one_time_sts", "switched"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the end-to-end tests ``e2e``: ``make check`` leaves them out.
+
+    A test is end-to-end when it uses one of :data:`E2E_FIXTURES` or runs
+    programs itself (it imports ``subprocess`` or ``pexpect``).
+    """
+    for item in items:
+        module = getattr(item, "module", None)
+        starts = module is not None and any(
+            name in vars(module) for name in ("subprocess", "pexpect"))
+        if starts or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory, monkeypatch):
-    """Point HOME at a fresh folder and drop every AWS_* variable.
+    """Point HOME at a fresh folder; the rest of the environment is chosen.
 
-    The folder is not inside ``tmp_path``, which stays empty for the test.
+    Every ``AWS_*`` and ``PYTHON*`` variable, the locale, the display and
+    the desktop session are removed or set as :func:`awsenv.chosen` says,
+    so a test passes or fails alike from a login shell, a developer's
+    terminal or CI.  The folder is not inside ``tmp_path``, which stays
+    empty for the test.
     """
     home = tmp_path_factory.mktemp("home")
+    chosen = awsenv.chosen(os.environ)
     for name in list(os.environ):
-        if name.startswith("AWS_"):
+        if name not in chosen:
             monkeypatch.delenv(name)
+    for name, value in chosen.items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
     monkeypatch.setenv("HOME", str(home))
-    for name in awsenv.DISPLAY_VARIABLES:  # no dialog on the tester's desktop
-        monkeypatch.delenv(name, raising=False)
     # Never wait for EC2 instance metadata on a machine without it.
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     return home

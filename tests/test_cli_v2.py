@@ -130,7 +130,7 @@ def test_under_v2_our_modules_use_v2s_botocore_and_prompt_toolkit(v2):
         "from awscli.plugin import _add_plugin_path_to_sys_path\n"
         f"_add_plugin_path_to_sys_path({installer_folder()!r})\n"
         "import awscli_mfa_plugin.command, awscli_mfa_plugin.sts.calls, botocore, prompt_toolkit\n"
-        "from awscli_mfa_plugin.codes.prompt import TerminalPrompter\n"
+        "from awscli_mfa_plugin.codes.terminal import TerminalPrompter\n"
         "import awscli\n"
         "print(botocore.__file__.startswith(awscli.__path__[0]))\n"
         "print(prompt_toolkit.__version__)\n"

@@ -84,3 +84,34 @@ def test_a_plain_aws_run_does_not_load_the_completion_code():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+PROFILES = ("[profile prod]\nmfa_role_arn = arn:aws:iam::123456789012:role/Prod\n\n"
+            "[profile dev-tools]\nmfa_role_arn = arn:aws:iam::123456789012:role/Tools\n\n"
+            "[profile native]\nrole_arn = arn:aws:iam::123456789012:role/Native\n"
+            "source_profile = dev\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n")
+
+
+@pytest.fixture
+def switchable(aws):
+    """``dev`` without a recipe, three profiles that have one."""
+    aws.config.write_text(aws.config.read_text() + "\n" + PROFILES)
+    return aws
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("aws mfa-switch --profile ", ["prod", "dev-tools", "native"]),
+    ("aws mfa-switch --profile d", ["dev-tools"]),
+    ("aws mfa-switch ", ["prod", "dev-tools", "native"]),
+    ("aws mfa-switch prod ", ["dev-tools", "native"]),
+    ("aws mfa-switch --region eu-west-1 n", ["native"]),
+    ("aws mfa-switch --source-profile d", ["dev", "dev-tools"]),
+    ("aws mfa-switch --role-arn ", []),
+])
+def test_profiles_complete(switchable, line, expected):
+    assert complete(switchable, line) == expected
+
+
+def test_other_commands_still_offer_every_profile(switchable):
+    assert complete(switchable, "aws s3 ls --profile ") == [
+        "dev", "prod", "dev-tools", "native"]

@@ -85,6 +85,9 @@ WOULD_SUCCEED = fakests.assume_role_response(ROLE)
 
 CASES = [
     # -- the profile and its recipe ------------------------------------------
+    Case("profile-typo", ("mfa-switch", "--profile", "dve", "--token-code", "123456"),
+         "The profile 'dve' is not in your AWS config or credentials file; did you "
+         "mean 'dev'? (aws mfa-switch --list shows the profiles it can switch)", CONFIG),
     Case("unknown-profile", ("mfa-switch", "--profile", "nope", "--token-code", "123456"),
          "The profile 'nope' is not in your AWS config or credentials file", CONFIG),
     Case("no-recipe", ("mfa-switch", "--profile", "plain", "--token-code", "123456"),
@@ -164,6 +167,10 @@ CASES = [
          "The MFA code from --token-code is not six digits (0-9).", USAGE),
     Case("code-arabic-indic-digits", code("\u0661\u0662\u0663\u0664\u0665\u0666"),
          "The MFA code from --token-code is not six digits (0-9).", USAGE),
+    Case("profile-flag-twice", ("mfa-switch", "--profile", "dev", "--profile", "dev2"),
+         "--profile is given more than once (dev, dev2) and only one is read; "
+         "to switch several profiles, name them without it: aws mfa-switch dev dev2",
+         USAGE),
     Case("code-bad-on-stdin", dev(), "The MFA code from standard input is not six digits",
          USAGE, stdin="12345\n"),
     Case("no-code-on-stdin", dev(), "No MFA code: pass --token-code, pipe the code", USAGE),

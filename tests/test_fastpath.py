@@ -129,13 +129,13 @@ def test_the_fast_path_and_the_listing_read_with_one_reader(home, monkeypatch):
     """The stdlib reader of stored.py serves the fast path's answer
     and the full path's --list alike: one way to read the same file."""
     seen = []
-    original = stored.read_sections
+    original = stored.stdlib_sections
 
     def recording(path):
         seen.append(path)
         return original(path)
 
-    monkeypatch.setattr(stored, "read_sections", recording)
+    monkeypatch.setattr(stored, "stdlib_sections", recording)
     assert home.answer("--profile", "dev", "--credential-process")
     assert seen == [str(home.config), str(home.credentials)]
     assert set(stored.read_all_stored(str(home.credentials))) == {"dev"}

@@ -78,7 +78,7 @@ class TestSharedParse:
            "aws_session_token": "t", "expiration": "2030-01-01T00:00:00Z"}
 
     def test_a_file_changed_after_the_check_is_parsed_again(self, tmp_path):
-        from awscli_mfa_plugin.deliver import inifile
+        from awscli_mfa_plugin.files import inifile
 
         path = tmp_path / "credentials"
         path.write_text(self.CREDENTIALS)
@@ -91,7 +91,7 @@ class TestSharedParse:
         assert sections["dev"]["aws_access_key_id"] == "ASIANEW"
 
     def test_what_read_sections_returns_is_the_callers_to_change(self, tmp_path):
-        from awscli_mfa_plugin.deliver import inifile
+        from awscli_mfa_plugin.files import inifile
 
         path = tmp_path / "credentials"
         path.write_text(self.CREDENTIALS)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from tests import asuser, fakests
 from tests.awsenv import AWS, BIN
 from tests.conftest import OFFLINE_ACCOUNT

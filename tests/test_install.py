@@ -3,6 +3,7 @@ import configparser
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -463,3 +464,39 @@ class TestPythonOfAwsCliV2:
         folder = self.folder(tmp_path, "m/x.cpython-312-x86_64-linux-gnu.so")
         assert install.python_note(install.Cli(1, "v1", "/bin/aws", "3.12"), folder) is None
         assert install.python_note(install.Cli(2, "--cli-version 2"), folder) is None
+
+
+def test_a_python_that_only_imports_the_checkout_is_told_to_activate_its_virtualenv(
+        home, aws_of_another_python, tmp_path):
+    """README's v1 commands run from the checkout with the virtualenv not active.
+
+    The ``aws`` on PATH and the installer share one Python that lacks the
+    package (it imports the checkout's copy only because it runs there):
+    putting that Python's ``bin`` first on PATH would change nothing, so the
+    sentence names the checkout's virtualenv, and activating it works.
+    """
+    _, python = aws_of_another_python
+    own_bin = python.parent
+    shutil.copy2(aws_of_another_python[0] / "aws", own_bin / "aws")
+    checkout = tmp_path / "checkout"
+    shutil.copytree(ROOT / "awscli_mfa_plugin", checkout / "awscli_mfa_plugin",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "setup.cfg", checkout / "setup.cfg")
+    venv = checkout / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "activate").write_text(f'PATH="{BIN}:$PATH"\n')
+    path = f"{own_bin}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    result = subprocess.run([python, "-m", "awscli_mfa_plugin", "install"],
+                            cwd=checkout, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "PATH": path})
+    assert result.returncode == 253, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "first on PATH" not in result.stderr
+    assert f"activate the virtualenv that has it (`. {venv}/bin/activate`)" \
+        in result.stderr
+    assert home.files() == {}
+    # The step named works: the activated PATH's python installs.
+    followed = subprocess.run(
+        ["bash", "-c", f". {venv}/bin/activate && cd ~ && python -m awscli_mfa_plugin install"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PATH": path})
+    assert followed.returncode == 0, followed.stderr

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_keyring_e2e import secret_service  # noqa: F401 (a fixture)
+
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
 V2 = "/usr/bin/aws"
@@ -38,7 +40,7 @@ def block(marker):
 
 def test_every_block_is_one_this_file_runs():
     markers = ("--no-deps --target", "'.[cli1]'\npython -m awscli_mfa_plugin",
-               "ln -sf", "pip wheel")
+               "ln -sf", "pip wheel", "keyring")
     assert sorted(sh_blocks()) == sorted(block(m) for m in markers)
 
 
@@ -162,10 +164,11 @@ def test_the_standalone_path_puts_only_aws_mfa_switch_on_path(aws, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     local_bin = aws.home / ".local" / "bin"
     assert sorted(os.listdir(local_bin)) == ["aws-mfa-switch"]
+    # A new login shell, whose PATH did not have ~/.local/bin, finds it.
     switched = subprocess.run(
-        ["aws-mfa-switch", "--profile", "dev", "--token-code", aws.code()],
-        env=aws.env(PATH=f"{local_bin}{os.pathsep}/usr/bin{os.pathsep}/bin",
-                    PYTHONPATH=SITE),
+        ["bash", "-lc", 'aws-mfa-switch "$@"', "bash",
+         "--profile", "dev", "--token-code", aws.code()],
+        env=aws.env(PATH=f"/usr/bin{os.pathsep}/bin", PYTHONPATH=SITE),
         capture_output=True, text=True, timeout=120)
     assert switched.returncode == 0, switched.stderr
     assert "assumed-role/AccessToTestDev/alice" in switched.stderr
@@ -182,3 +185,76 @@ def test_the_package_brings_no_aws_cli_unless_asked():
     assert "awscli" not in names(setup["options"]["install_requires"])
     assert names(setup["options.extras_require"]["cli1"]) == {"awscli"}
     assert "awscli" in names(setup["options.extras_require"]["test"])
+
+
+def wheelhouse(folder, *names):
+    """Wheels of ``names`` and what they need, made from this virtualenv.
+
+    The stand-in for the index that README's ``pip install ... keyring``
+    downloads from: each installed distribution zipped back into the wheel
+    it came from (its files and its dist-info, with its own tag), so the
+    offline pip resolves and installs them as it would from PyPI.
+    """
+    import importlib.metadata
+    import zipfile
+
+    from packaging.requirements import Requirement
+
+    folder.mkdir()
+    done, todo = set(), list(names)
+    while todo:
+        dist = importlib.metadata.distribution(todo.pop())
+        name = dist.metadata["Name"]
+        if name.lower() in done:
+            continue
+        done.add(name.lower())
+        for line in dist.requires or ():
+            need = Requirement(line)
+            if need.marker is None or need.marker.evaluate({"extra": ""}):
+                todo.append(need.name)
+        tag = next(line.split(":", 1)[1].strip()
+                   for line in dist.read_text("WHEEL").splitlines()
+                   if line.startswith("Tag:"))
+        files = [f for f in dist.files
+                 if not str(f).startswith("..") and "__pycache__" not in f.parts
+                 and f.name != "RECORD"]
+        info = next(f for f in files if f.name == "METADATA").parent
+        wheel = folder / f"{re.sub(r'[-.]+', '_', name)}-{dist.version}-{tag}.whl"
+        with zipfile.ZipFile(wheel, "w") as archive:
+            for f in files:
+                archive.write(f.locate(), str(f))
+            archive.writestr(f"{info}/RECORD", "".join(
+                f"{f},,\n" for f in [*files, f"{info}/RECORD"]))
+    return folder
+
+
+@pytest.mark.skipif(not os.access(V2, os.X_OK),
+                    reason=f"no AWS CLI v2 at {V2} (apt-get install awscli; .ci/run does)")
+def test_the_keyring_on_aws_cli_v2(aws, tmp_path, secret_service):
+    """README's keyring step for v2: refused with that step named, then it works."""
+    without_plugin(aws)
+    bin_ = shims(tmp_path / "bin", python3=sys.executable)
+    path = f"{bin_}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    result = paste(block("--no-deps --target"), checkout(tmp_path), aws, path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    env = aws.env(PATH=f"/usr/bin{os.pathsep}/bin", AWS_PAGER="",
+                  AWS_ENDPOINT_URL=None, **secret_service.env)
+    move = ["aws", "mfa-switch", "--profile", "default", "--move-keys-to-keyring"]
+
+    refused = subprocess.run(move, env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode != 0
+    step = block("keyring").strip()
+    folder = aws.home / ".local" / "share" / "awscli-mfa-plugin"
+    assert step.replace("~", str(aws.home)) in refused.stderr.replace(
+        str(folder.resolve()), str(folder))
+    assert "aws_secret_access_key" in aws.credentials.read_text()
+
+    added = paste(step, aws.home, aws, path,
+                  PIP_FIND_LINKS=str(wheelhouse(tmp_path / "wheels", "keyring")))
+    assert added.returncode == 0, added.stdout + added.stderr
+    moved = subprocess.run(move, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert moved.returncode == 0, moved.stderr
+    assert "aws_secret_access_key" not in aws.credentials.read_text()
+    assert aws.account.access_key_id in secret_service.entry("default")

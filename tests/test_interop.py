@@ -8,14 +8,14 @@ they find no credentials for ``dev`` at all: they do not act on the
 """
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests import jssdk
+
 SCRIPT = Path(__file__).parent / "js" / "identity.js"
-PACKAGES = ("@aws-sdk/credential-providers@3", "@aws-sdk/client-sts@3")
 # Captured before any test isolates HOME: npm keeps its download cache there.
 _REAL_HOME = os.environ.get("HOME")
 
@@ -53,25 +53,12 @@ class TestBoto3:
 
 
 @pytest.fixture(scope="session")
-def js_sdk(tmp_path_factory):
-    """The AWS SDK for JavaScript v3, installed once per session with npm."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not (node and npm):
-        pytest.skip("node and npm are needed for the JavaScript SDK test")
-    folder = tmp_path_factory.mktemp("js-sdk")
-    env = dict(os.environ, HOME=_REAL_HOME or str(folder))
+def js_sdk():
+    """The AWS SDK for JavaScript v3 (tests/jssdk.py: installed once per virtualenv)."""
     try:
-        result = subprocess.run(
-            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
-             "--no-update-notifier", "--loglevel=error", *PACKAGES],
-            capture_output=True, text=True, env=env, timeout=600,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.skip("npm install of the JavaScript SDK timed out")
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        pytest.skip(f"npm could not install the JavaScript SDK: {last}")
-    return node, folder / "node_modules"
+        return jssdk.install(home=_REAL_HOME)
+    except RuntimeError as error:
+        pytest.skip(str(error))
 
 
 def js_identity(aws, js_sdk):

@@ -1,9 +1,11 @@
 """The package's shape: stages import only earlier stages and the shared base.
 
-request -> plan -> codes -> sts -> deliver -> report, with ``pipeline``,
-``command`` and the entry points on top.  An import that points the other
-way (the plan reaching into delivery, say) is how a one-way flow turns back
-into a hub; this test names it.
+request -> plan -> codes -> sts -> deliver -> report, with ``pipeline``
+(the handler of each mode), ``command`` and the entry points on top, and the
+base (``files/`` and a few flat modules) below.  An import that points the
+other way (the plan reaching into delivery, say) is how a one-way flow turns
+back into a hub; this test names it.  Delivery is the pipeline's business
+alone: nothing else imports ``deliver/``.
 """
 import ast
 from pathlib import Path
@@ -13,13 +15,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "awscli_mfa_plugin"
 STAGES = ["request", "plan", "codes", "sts", "deliver", "report"]
 #: Shared by every stage: one exception hierarchy, the outside world, the
-#: format of a stored section, the guard that keeps secrets off screen, and
-#: the file-system half of every write (locks, atomic replace, 0700 folders),
-#: and the immutable records the fast path shares without dataclasses.
-BASE = {"errors", "environment", "stored", "redaction", "atomic", "values"}
+#: format of a stored section, the guard that keeps secrets off screen, the
+#: immutable records the fast path shares without dataclasses, and files/:
+#: the INI reader and editor, the locked atomic write, the output checks
+#: and the OS keyring.
+BASE = {"errors", "environment", "stored", "redaction", "values", "files"}
 #: The flow and the entry points: they may import anything.
 TOP = {"pipeline", "command", "standalone", "fastpath", "install",
-       "completion", "execute", "__main__", "__init__"}
+       "completion", "__main__", "__init__"}
 
 
 def imports_of(path):
@@ -39,20 +42,11 @@ def imports_of(path):
     return [name for name in found if name]
 
 
-#: Below the stages though in a folder of their own: where long-term keys
-#: are kept (imported by the STS stage and the listing).
-BASE_MODULES = {("keys", "store")}
-
-
 def place(parts):
     """The stage (index) of a module, or ``None`` for the base."""
-    if tuple(parts[:2]) in BASE_MODULES:
-        return None
     head = parts[0]
     if head in STAGES:
         return STAGES.index(head)
-    if head == "keys":  # keys/move.py: a flow beside the pipeline
-        return len(STAGES)
     if head in BASE or head == "__version__" or head == "COMMAND_NAME":
         return None
     return len(STAGES)  # the top
@@ -75,6 +69,18 @@ def test_imports_point_down(path):
         elif where is not None and where > own:
             wrong.append(".".join(imported))
     assert not wrong, f"{'/'.join(parts)} imports later stages: {wrong}"
+
+
+def test_only_the_pipeline_delivers():
+    """deliver/ holds the sinks; only the modes' handlers hand them anything."""
+    wrong = []
+    for path in MODULES:
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[0] in ("pipeline", "deliver"):
+            continue
+        if any(imported[0] == "deliver" for imported in imports_of(path)):
+            wrong.append("/".join(parts))
+    assert not wrong, f"import deliver/ outside the pipeline: {wrong}"
 
 
 def test_every_stage_has_its_folder_and_the_top_stays_small():

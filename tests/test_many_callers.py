@@ -18,7 +18,7 @@ import time
 import pexpect
 import pytest
 
-from awscli_mfa_plugin.codes.prompt import seconds_left
+from awscli_mfa_plugin.codes.providers import seconds_left
 
 from tests import awsenv
 from tests.conftest import OFFLINE_ACCOUNT
@@ -315,7 +315,7 @@ README_ROWS = [
     ("was already used for arn:aws:iam::123456789012:mfa/alice (STS accepts "
      "each code once); wait for the next code", 252),
     ("which is not one of auto, terminal, zenity, kdialog, osascript, "
-     "powershell.", 252),
+     "powershell, ykman.", 252),
     ("which is not installed (not on PATH); install it, or choose another of",
      252),
     ("but there is no desktop session to show it in (DISPLAY and "

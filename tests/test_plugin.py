@@ -12,7 +12,7 @@ def plain(text):
 
 
 HEAVY = ("prompt_toolkit", "awscli_mfa_plugin.command",
-         "awscli_mfa_plugin.sts.calls", "awscli_mfa_plugin.codes.prompt")
+         "awscli_mfa_plugin.sts.calls", "awscli_mfa_plugin.codes.providers")
 
 
 def test_loading_the_plugin_and_building_the_command_table_is_light():

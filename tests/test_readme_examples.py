@@ -48,8 +48,13 @@ def paste(aws, config="", credentials=None):
 
 
 def caller(aws, profile):
+    """The ARN ``aws sts get-caller-identity --profile`` shows, as pasted.
+
+    No region from the environment: a newcomer's shell has none, so the
+    profile as README gives it must have one.
+    """
     result = aws.run("sts", "get-caller-identity", "--profile", profile,
-                     env=aws.env(AWS_DEFAULT_REGION="eu-west-1"))
+                     env=aws.env(AWS_DEFAULT_REGION=None, AWS_REGION=None))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)["Arn"]
 
@@ -95,6 +100,11 @@ def test_the_aws_mfa_layout_switches_as_pasted(aws):
     paste(aws, credentials=block("dev-long-term"))
     result = aws.run("mfa-switch", "--profile", "dev", "--token-code", aws.code())
     assert result.returncode == 0, result.stderr
+    # No region in that layout: the switch says so, and README's fix works.
+    fix = "aws configure set region REGION --profile dev"
+    assert fix in result.stderr
+    fixed = aws.run(*fix.replace("REGION", "eu-west-1").split()[1:])
+    assert fixed.returncode == 0, fixed.stderr
     assert "AccessToTestDev" in caller(aws, "dev")
 
 

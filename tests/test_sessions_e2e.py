@@ -230,6 +230,7 @@ class TestExport:
             f"export AWS_SECRET_ACCESS_KEY='{stored['aws_secret_access_key']}'",
             f"export AWS_SESSION_TOKEN='{stored['aws_session_token']}'",
             f"export AWS_CREDENTIAL_EXPIRATION='{stored['expiration']}'",
+            "export MFA_SWITCH_PROFILE='dev'",
             "export AWS_REGION='eu-west-1'",
             "export AWS_DEFAULT_REGION='eu-west-1'",
         ]

@@ -22,8 +22,11 @@ def credentials_section(aws, name):
 
 class TestRoleMode:
     def test_switch_assumes_the_role_and_other_commands_use_it(self, aws):
+        # A zone other than UTC: the summary adds local time only then
+        # (tests/test_first_use_e2e.py).
         result = aws.run("mfa-switch", "--profile", "dev",
-                         "--token-code", aws.code())
+                         "--token-code", aws.code(),
+                         env=aws.env(TZ="America/New_York"))
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
         assert "assumed-role/AccessToTestDev/alice" in result.stderr

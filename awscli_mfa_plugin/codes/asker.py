@@ -19,7 +19,7 @@ from awscli_mfa_plugin.request.parse import (  # noqa: F401 (asker's API)
 
 #: The values of ``mfa_prompt`` and ``--prompt`` (the request stage's).
 CHOICES = PROMPTS
-AUTO, TERMINAL, ZENITY, KDIALOG, OSASCRIPT, POWERSHELL = PROMPTS
+AUTO, TERMINAL, ZENITY, KDIALOG, OSASCRIPT, POWERSHELL, YKMAN = PROMPTS
 DIALOGS = (ZENITY, KDIALOG, OSASCRIPT, POWERSHELL)
 
 
@@ -95,9 +95,11 @@ def how_to_ask(choice, has_terminal, environ, platform, which=shutil.which):
     True
     >>> how_to_ask("kdialog", True, {}, "linux")
     'kdialog'
+    >>> how_to_ask("ykman", False, {}, "linux")
+    'ykman'
     """
     choice = choice or AUTO
-    if choice in DIALOGS:
+    if choice in DIALOGS or choice == YKMAN:
         return choice
     if has_terminal:
         return TERMINAL

@@ -7,7 +7,7 @@ their own, and PowerShell's fixed script reads them from environment
 variables, so no value from a profile can become a command.
 
 :class:`DialogPrompter` asks the way
-:class:`~awscli_mfa_plugin.codes.prompt.TerminalPrompter` does: it names
+:class:`~awscli_mfa_plugin.codes.terminal.TerminalPrompter` does: it names
 the profile and the device, takes exactly six digits (asking again, with a
 word on what is wrong, until it gets them), shows how long the current
 code lasts, and Cancel means :class:`~awscli_mfa_plugin.errors.Cancelled`.
@@ -17,7 +17,7 @@ import subprocess
 import time
 
 from awscli_mfa_plugin.codes import asker
-from awscli_mfa_plugin.codes.prompt import normalize_code, seconds_left
+from awscli_mfa_plugin.codes.providers import normalize_code, seconds_left
 from awscli_mfa_plugin.errors import Cancelled, DialogError, Unanswered, UsageError
 
 #: Seconds a dialog may wait for an answer in all (it is shown again for

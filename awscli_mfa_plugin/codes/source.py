@@ -1,10 +1,12 @@
 """The one place a run gets its codes: :class:`CodeSource`.
 
-A code comes from ``--token-code``, the recipe's ``mfa_process``, a pipe on
-standard input, or a person (see
-:func:`awscli_mfa_plugin.codes.prompt.obtain_code`).  Who asks the person
-is chosen by ``--prompt`` or the profile's ``mfa_prompt``
-(:mod:`~awscli_mfa_plugin.codes.asker`): the terminal, or a desktop dialog
+A code comes from the first of the providers of
+:data:`awscli_mfa_plugin.codes.providers.PROVIDERS` that has one:
+``--token-code``, the recipe's ``mfa_process``, a YubiKey through ``ykman``
+(``--prompt ykman``, :mod:`~awscli_mfa_plugin.codes.ykman`), a pipe on
+standard input, or a person.  Who asks the person is chosen by ``--prompt`` or the
+profile's ``mfa_prompt`` (:mod:`~awscli_mfa_plugin.codes.asker`): the
+terminal (:mod:`~awscli_mfa_plugin.codes.terminal`), or a desktop dialog
 (:mod:`~awscli_mfa_plugin.codes.dialog`) when there is none.  In
 ``--credential-process`` mode standard input and output belong to the SDK
 that runs the process, so the terminal is the controlling terminal.
@@ -16,7 +18,8 @@ Runs in other processes that need the same device take turns
 import contextlib
 
 from awscli_mfa_plugin.codes import asker
-from awscli_mfa_plugin.codes.prompt import exchange_code
+from awscli_mfa_plugin.codes import providers
+from awscli_mfa_plugin.codes.providers import exchange_code
 from awscli_mfa_plugin.codes.spent import SpentCodes
 from awscli_mfa_plugin.codes.turns import Turn, Turns
 from awscli_mfa_plugin.errors import Cancelled, UsageError
@@ -87,6 +90,12 @@ class CodeSource:
         any other source it fails at once.
         """
         device = recipe.serial_number
+        yubikey = self._yubikey(recipe)
+        if yubikey is not None:
+            # Touching the key is a person's part: one run at a time.
+            with self._person_turn(True, recipe):
+                return exchange_code(None, self._env, None, device, use,
+                                     spent=self._spent, giver=yubikey)
         with self._asker(recipe) as (env, person):
             asks = person is not None and self._asks_person(recipe, env)
             if asks and device in self._turn.cancelled:
@@ -94,21 +103,42 @@ class CodeSource:
             with self._person_turn(asks, recipe):
                 return exchange_code(
                     self.token_code, env, person, device, use,
-                    process=recipe.code_process, spent=self._spent)
+                    process=recipe.code_process, spent=self._spent,
+                    choice=self._choice(recipe))
 
     def _choice(self, recipe):
         return self._prompt or recipe.prompt or asker.AUTO
 
+    def _configured(self, recipe, env=None):
+        """True when a source set up for the run gives ``recipe``'s code."""
+        return providers.configured(providers.Ask(
+            self.token_code, env or self._env, process=recipe.code_process,
+            choice=self._choice(recipe)))
+
     def _asks_person(self, recipe, env):
         """True when the code will come from a person, not a flag, command or pipe."""
-        if self.token_code is not None or recipe.code_process:
+        if self._configured(recipe, env):
             return False
         return (self._for_process or env.stdin_is_terminal()
                 or self._choice(recipe) in asker.DIALOGS)
 
+    def _yubikey(self, recipe):
+        """The ykman source when the code comes from a YubiKey, else ``None``."""
+        if self.token_code is not None or recipe.code_process \
+                or self._choice(recipe) != asker.YKMAN:
+            return None
+        from awscli_mfa_plugin.codes.ykman import YkmanSource
+
+        return YkmanSource(self._env.environ, self._say,
+                           recipe.ykman_account, self._spent)
+
     def _check_asker(self, recipe):
         """Fail now, before any wait, when nobody could give the code."""
-        if self.token_code is not None or recipe.code_process:
+        if self._configured(recipe):
+            return
+        yubikey = self._yubikey(recipe)
+        if yubikey is not None:
+            yubikey.check()
             return
         if not self._for_process and not self._env.stdin_is_terminal():
             return  # a pipe may hold the code
@@ -180,10 +210,11 @@ def process_code_source(env, prompter_class, token_code, profile,
     says what to do instead.
     """
     quiet = env.replace(stdin=None)
-    if token_code is not None or process:
+    choice = choice or asker.AUTO
+    if providers.configured(providers.Ask(token_code, quiet, process=process,
+                                          choice=choice)):
         yield (env if token_code is not None else quiet), None
         return
-    choice = choice or asker.AUTO
     if choice in asker.DIALOGS and dialog is not None:
         yield quiet, dialog(choice)
         return

@@ -15,14 +15,18 @@ it guards nothing but a code that is spent anyway.)
 """
 import hashlib
 import os
+import re
 import time
 
-from awscli_mfa_plugin.codes.prompt import CODE_PERIOD
+from awscli_mfa_plugin.codes.providers import CODE_PERIOD
 from awscli_mfa_plugin.codes.turns import device_key, read_private, write_private
+from awscli_mfa_plugin.errors import ConfigError
 
 #: Windows a spent code is remembered for: STS takes a code a little
 #: before and after its own window, and a person may type an old one.
 REMEMBERED = 4
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class SpentCodes:
@@ -31,6 +35,11 @@ class SpentCodes:
     def __init__(self, folder, clock=time.time):
         self._folder = folder
         self._clock = clock
+
+    @property
+    def folder(self):
+        """The folder the spent codes are kept in."""
+        return self._folder
 
     def was_spent(self, device, code):
         """True when ``code`` was sent for ``device`` in the last few windows."""
@@ -48,18 +57,32 @@ class SpentCodes:
         return any(window == now for window, _ in self._entries(device))
 
     def add(self, device, code):
-        """Remember that ``code`` was sent for ``device`` now."""
+        """Remember that ``code`` was sent for ``device`` now.
+
+        Raises ``OSError`` when the folder cannot take the file.
+        """
         now = self._window()
-        entries = self._entries(device) + [(now, _digest(device, now, code))]
+        try:
+            entries = self._entries(device)
+        except ConfigError:
+            entries = []  # not a file of ours: the write replaces it
+        entries.append((now, _digest(device, now, code)))
         write_private(self._path(device), "".join(
             f"{window} {digest}\n" for window, digest in entries))
 
     def _entries(self, device):
-        oldest = self._window() - REMEMBERED
+        """The entries of the windows :meth:`was_spent` looks at, no others.
+
+        A window after the next one was written by a clock that ran ahead:
+        no code of it can be typed now, and it is dropped, so the file stays
+        a few lines long.
+        """
+        now = self._window()
         entries = []
         for line in read_private(self._path(device)).splitlines():
             window, _, digest = line.partition(" ")
-            if window.isdigit() and int(window) >= oldest and digest:
+            if window.isdigit() and now - REMEMBERED <= int(window) <= now + 1 \
+                    and _DIGEST.fullmatch(digest):
                 entries.append((int(window), digest))
         return entries
 

@@ -12,13 +12,15 @@ Everything lives in a private folder (mode 0700, beside the AWS CLI's own
 cache in ``~/.aws/cli``): the lock files; a note of who holds each lock
 (process ID and what it switches), which a waiter quotes; and the outcome a
 holder leaves when its prompt is cancelled, so that those who waited for
-that prompt stop too.  The locks are ``filelock``'s (``flock`` on POSIX,
-``LockFileEx`` on Windows), which the system releases when their holder
-dies; a lock file that is a symbolic link is refused, never followed.  A
+that prompt stop too.  The locks are ``flock`` on POSIX, taken directly
+(the lock ``filelock`` takes there, without the cost of importing it), and
+``filelock``'s ``LockFileEx`` on Windows; the system releases them when
+their holder dies; a lock file that is a symbolic link is refused, never followed.  A
 wait ends after :data:`WAIT_LIMIT` seconds in a sentence.
 """
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -27,7 +29,7 @@ import tempfile
 import time
 from typing import Mapping
 
-from awscli_mfa_plugin import atomic
+from awscli_mfa_plugin.files import atomic
 from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError, Unanswered
 
 #: Seconds a caller waits for another's turn before it gives up with a
@@ -36,6 +38,14 @@ from awscli_mfa_plugin.errors import BusyError, Cancelled, ConfigError, Unanswer
 WAIT_LIMIT = 60
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# A FIFO opens at once, never waiting for a writer; the file is checked on
+# the descriptor before anything is read from it.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+#: The most of a private file that is read: its end, where the newest of
+#: what it remembers is.  Each file is a few lines when mfa-switch wrote it.
+READ_LIMIT = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +98,90 @@ def private_folder(path):
     return path
 
 
+def _trusted_owners(folder):
+    """The user IDs whose files in ``folder`` are trusted; ``None``: any (Windows).
+
+    The user's own; a run as root (sudo keeping HOME) also trusts the
+    folder's owner, to whom it gives what it writes there, and root.
+    """
+    if not hasattr(os, "getuid"):
+        return None
+    if os.geteuid() != 0:
+        return {os.getuid()}
+    try:
+        return {0, os.stat(folder).st_uid}
+    except OSError:
+        return {0}
+
+
+def remove_foreign(folder):
+    """Remove what other users left in ``folder``; the names removed.
+
+    The folder is private now, but it may have been open to others before
+    (mode 0777): a lock another user holds, a note in their words, spent
+    codes they made up.  None of it is trusted; every such entry goes,
+    under a lock on the folder itself, so that two runs never remove what
+    the other just made.  Raises :class:`ConfigError` for one that cannot
+    be removed.
+    """
+    owners = _trusted_owners(folder)
+    if owners is None:
+        return []
+    removed = []
+    with _folder_locked(folder):
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if info.st_uid in owners:
+                continue
+            try:
+                if stat.S_ISDIR(info.st_mode):
+                    os.rmdir(path)
+                else:
+                    os.unlink(path)
+            except FileNotFoundError:
+                continue
+            except OSError:
+                raise _folder_error(
+                    folder, f"{name} in it belongs to another user and cannot "
+                    "be removed") from None
+            removed.append(name)
+    return removed
+
+
+@contextlib.contextmanager
+def _folder_locked(folder):
+    """An exclusive ``flock`` on the folder itself, where the system has one."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY | _CLOEXEC | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _check_own_file(fd, path):
+    """Refuse the open file ``fd`` unless it is a regular file of this user."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(
+            f"{path} is not a regular file (a FIFO or a folder?), so "
+            "mfa-switch does not use it; remove it and try again.")
+    owners = _trusted_owners(os.path.dirname(path))
+    if owners is not None and info.st_uid not in owners:
+        raise ConfigError(
+            f"{path} belongs to another user, so mfa-switch does not trust "
+            "it; remove it and try again.")
+
+
 def _folder_error(path, why):
     return ConfigError(
         f"Cannot keep mfa-switch's locks in {path}: {why}; remove it (it "
@@ -97,15 +191,42 @@ def _folder_error(path, why):
 def read_private(path):
     """The text of a file in the private folder, ``""`` if it is not there.
 
-    A symbolic link is not followed (and reads as nothing).
+    Read as the credentials file is: a symbolic link is not followed (and
+    reads as nothing), a FIFO is never waited for.  Anything but a regular
+    file, or a file of another user, is refused with a sentence
+    (:class:`ConfigError`), checked on the open descriptor.  Of a file
+    larger than :data:`READ_LIMIT`, its end is read, from a line start.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW
-                     | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return ""
-    with open(fd, "rb") as handle:
-        return handle.read(65536).decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+    except OSError as error:
+        # ELOOP (EMLINK on some BSDs): a symbolic link, not followed.
+        if error.errno in (errno.ENOENT, errno.ELOOP, errno.EMLINK, errno.ENOTDIR):
+            return ""
+        raise ConfigError(
+            f"Cannot read {path}: {error.strerror or error}; remove it and "
+            "try again.") from None
+    try:
+        _check_own_file(fd, path)
+        start = max(0, os.fstat(fd).st_size - READ_LIMIT)
+        os.lseek(fd, start, os.SEEK_SET)
+        chunks, left = [], READ_LIMIT
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot read {path}: {error.strerror or error}; remove it and "
+            "try again.") from None
+    finally:
+        os.close(fd)
+    if start:
+        data = data.partition(b"\n")[2]
+    return data.decode("utf-8", "replace")
 
 
 def write_private(path, text):
@@ -126,13 +247,21 @@ def write_private(path, text):
 def _file_lock(path):
     """``(lock, the exception a busy lock raises)`` for the file ``path``.
 
-    filelock's, made without ``mode=`` or ``blocking=``, which older
-    filelock releases lack.  AWS CLI v2 imports this plugin from the
+    filelock locks with ``flock`` on POSIX, so there :class:`_Flock`
+    takes the same lock directly (each excludes the other) without the
+    cost of importing filelock, a good part of what a switch adds to a
+    bare ``aws sts assume-role`` (bench/, comparison 2).  Elsewhere
+    (Windows) filelock's, made without ``mode=`` or ``blocking=``, which
+    older filelock releases lack.  AWS CLI v2 imports this plugin from the
     folders of ``cli_legacy_plugin_path`` only; for an editable install
-    that is the source tree, where filelock is out of its reach.  filelock
-    locks with ``flock`` on POSIX, so there :class:`_Flock` takes the same
-    lock directly: each excludes the other.
+    that is the source tree, where filelock is out of its reach.
     """
+    try:
+        import fcntl  # noqa: F401 (flock is there)
+    except ImportError:
+        pass
+    else:
+        return _Flock(path), _Busy
     try:
         import filelock
     except ImportError:
@@ -182,10 +311,14 @@ class _Flock:
 
 
 def _create_lock_file(path):
-    """Make the lock file 0600 if it is missing; refuse one that is a link."""
+    """Make the lock file 0600 if it is missing; refuse one that is a link.
+
+    An existing one must be a regular file of this user (checked on the
+    open descriptor).
+    """
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW
-                     | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK
+                     | _CLOEXEC, 0o600)
     except OSError as error:
         if os.path.islink(path):
             raise ConfigError(
@@ -193,8 +326,11 @@ def _create_lock_file(path):
                 "does not follow; remove it and try again.") from None
         raise ConfigError(
             f"Cannot lock {path}: {error.strerror or error}.") from None
-    atomic.give_to_owner(fd, os.path.dirname(path))  # a run as root
-    os.close(fd)
+    try:
+        _check_own_file(fd, path)
+        atomic.give_to_owner(fd, os.path.dirname(path))  # a run as root
+    finally:
+        os.close(fd)
 
 
 class Turns:
@@ -219,7 +355,7 @@ class Turns:
         circle.  When the person cancels (Ctrl-C, Cancel in a dialog) while
         this holds the turns, those who waited for them learn it.
         """
-        private_folder(self.folder)
+        self._private_folder()
         held, waited, cancelled = [], False, {}
         try:
             for serial in sorted(set(serial_numbers)):
@@ -251,7 +387,7 @@ class Turns:
     @contextlib.contextmanager
     def person(self, what):
         """Hold the one turn to ask a person for a code, whatever the device."""
-        private_folder(self.folder)
+        self._private_folder()
         lock, _ = self._take("person", what,
                              waiting="is asking for an MFA code",
                              busy="has been asking for an MFA code")
@@ -259,6 +395,14 @@ class Turns:
             yield
         finally:
             self._give_back("person", lock)
+
+    def _private_folder(self):
+        """Make the folder private, and drop what other users left in it."""
+        private_folder(self.folder)
+        removed = remove_foreign(self.folder)
+        if removed:
+            self._say(f"Removed {', '.join(removed)} from {self.folder}: "
+                      "other users' files, which mfa-switch does not trust.")
 
     def _take(self, name, what, waiting, busy):
         """``(lock, None)``, or ``(lock, when the wait began)`` after waiting."""
@@ -306,8 +450,11 @@ class Turns:
     def _cancelled_since(self, name, serial, since):
         note = self._read(name + ".outcome")
         at, result = note.get("at"), note.get("result")
+        # Written while this one waited: not before, nor after now, which
+        # only a clock that ran ahead (and was set right since) can write.
         if result not in ("cancelled", "unanswered") \
-                or not isinstance(at, (int, float)) or at < since:
+                or not isinstance(at, (int, float)) \
+                or not since <= at <= self._clock():
             return None
         who = f" (process {note['pid']})" if isinstance(note.get("pid"), int) else ""
         ended = ("was cancelled" if result == "cancelled"

@@ -227,31 +227,38 @@ def run(argv, env):
     this process group is in the terminal's foreground (the child got those
     already).
     """
-    try:
-        child = subprocess.Popen(argv, env=env)
-    except OSError as error:
-        raise ChildCommandError(
-            f"The command {argv[0]!r} after --exec could not be started "
-            f"({error.strerror}).", 127 if isinstance(
-                error, FileNotFoundError) else 126) from None
     terminal = _terminal_fd()
-    previous = {}
+    started, pending, previous = [], [], {}
 
     def forward(number, frame):
         if signal.Signals(number).name in TERMINAL_SIGNALS and \
                 _in_foreground(terminal):
             return
+        if not started:
+            pending.append(number)  # passed on once the child exists
+            return
         try:
-            child.send_signal(number)
+            started[0].send_signal(number)
         except OSError:
             pass
 
     try:
+        # The handlers come first: a signal sent as soon as the child runs
+        # must not end this process and leave the child behind.
         for name in FORWARDED_SIGNALS:
             number = getattr(signal, name, None)
             if number is not None:
                 previous[number] = signal.signal(number, forward)
-        status = child.wait()
+        try:
+            started.append(subprocess.Popen(argv, env=env))
+        except OSError as error:
+            raise ChildCommandError(
+                f"The command {argv[0]!r} after --exec could not be started "
+                f"({error.strerror}).", 127 if isinstance(
+                    error, FileNotFoundError) else 126) from None
+        for number in pending:
+            started[0].send_signal(number)
+        status = started[0].wait()
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -25,7 +25,7 @@ import stat
 from botocore.credentials import AssumeRoleCredentialFetcher
 from botocore.utils import JSONFileCache, parse_timestamp
 
-from awscli_mfa_plugin.deliver.inifile import make_private_dirs
+from awscli_mfa_plugin.files.atomic import make_private_dirs
 from awscli_mfa_plugin.stored import StoredCredentials
 
 #: Top-level key of the cache entries mfa-switch writes.

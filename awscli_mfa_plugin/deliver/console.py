@@ -13,14 +13,18 @@ session that has not passed MFA, so policies that demand MFA deny it;
 mfa-switch says so instead (see :func:`check_federable`).
 
 The request goes through botocore's own HTTP session (its proxies from the
-environment, its CA bundle setting, its timeouts), not a second HTTP stack.
+environment, its CA bundle setting, its timeouts), not a second HTTP stack,
+over https only (plain http only to this machine's loopback, for tests),
+within one overall deadline, and reads at most :data:`ANSWER_LIMIT` bytes
+of the answer.
 """
+import ipaddress
 import json
 import urllib.parse
 
 from awscli_mfa_plugin.errors import (
     ConfigError, MfaSwitchError, NetworkError, ServiceError)
-from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin import redaction
 
 #: Overrides the partition's federation endpoint (tests, private partitions).
@@ -36,8 +40,17 @@ PARTITIONS = {
                "console.amazonaws.cn"),
 }
 
-#: Seconds to connect to, and to wait for, the federation endpoint.
+#: Seconds the whole federation request may take (``$MFA_SWITCH_FEDERATION_DEADLINE``
+#: sets another, for tests and slow links); an endpoint that trickles its
+#: answer never holds the run longer.
+DEADLINE_VARIABLE = "MFA_SWITCH_FEDERATION_DEADLINE"
+DEADLINE = 30
+
+#: Seconds to connect to, and to wait for each read from, the endpoint.
 TIMEOUTS = (10, 20)
+
+#: The most of an answer that is read: a sign-in token is about 1 KiB.
+ANSWER_LIMIT = 64 * 1024
 
 ISSUER = "aws-mfa-switch"
 
@@ -54,9 +67,15 @@ def partition_of(arn):
     return parts[1] if len(parts) > 1 and parts[1] else "aws"
 
 
-def check_federable(target):
-    """Refuse, before any code is asked for, a profile the console cannot take."""
+def check_federable(target, environ):
+    """Refuse, before any code is asked for, a profile the console cannot take.
+
+    Also an endpoint the session's keys must not be sent to, and a deadline
+    that is no number of seconds.
+    """
     recipe = target.recipe
+    federation_endpoint(recipe.role_arn, environ)
+    deadline_of(environ)
     if not recipe.uses_role:
         raise ConfigError(
             f"The profile {target.name!r} gets a session token "
@@ -69,6 +88,69 @@ def check_federable(target):
             f"{partition_of(recipe.role_arn)!r}, whose console mfa-switch "
             f"does not know; set {FEDERATION_URL_VARIABLE} to its federation "
             "endpoint.")
+
+
+def federation_endpoint(role_arn, environ):
+    """The federation endpoint of ``role_arn``'s partition, or the one ``environ`` names.
+
+    Refuses one the session's keys would reach unencrypted: anything but
+    https, except http to this machine's loopback (tests).
+
+    >>> federation_endpoint("arn:aws:iam::1:role/R", {})
+    'https://signin.aws.amazon.com/federation'
+    >>> federation_endpoint("arn:aws:iam::1:role/R",
+    ...     {"MFA_SWITCH_FEDERATION_URL": "http://127.0.0.1:8000/federation"})
+    'http://127.0.0.1:8000/federation'
+    """
+    named = environ.get(FEDERATION_URL_VARIABLE)
+    if not named:
+        return PARTITIONS.get(partition_of(role_arn), PARTITIONS["aws"])[0]
+    try:
+        parts = urllib.parse.urlsplit(named)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if host and (parts.scheme == "https"
+                 or (parts.scheme == "http" and _loopback(host))):
+        return named
+    raise ConfigError(
+        f"{FEDERATION_URL_VARIABLE} must be an https:// address (http:// only "
+        f"to this machine's loopback), not {named!r}: the console sign-in "
+        "sends the session's keys there; nothing was sent.")
+
+
+def _loopback(host):
+    """True for ``localhost`` and the loopback addresses.
+
+    >>> [_loopback(h) for h in ("localhost", "127.0.0.2", "::1", "10.0.0.1", "example.com")]
+    [True, True, True, False, False]
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def deadline_of(environ):
+    """Seconds the federation request may take: :data:`DEADLINE`, or as ``environ`` says.
+
+    >>> deadline_of({}), deadline_of({"MFA_SWITCH_FEDERATION_DEADLINE": "2.5"})
+    (30, 2.5)
+    """
+    text = environ.get(DEADLINE_VARIABLE)
+    if not text:
+        return DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value <= 3600:
+        raise ConfigError(
+            f"{DEADLINE_VARIABLE} must be a number of seconds from 0 to 3600 "
+            f"(the time the console sign-in may take), not {text!r}.")
+    return value
 
 
 def destination(partition, region):
@@ -95,8 +177,7 @@ def signin_url(creds, role_arn, region, environ, send):
     # the token signs in whoever holds it: both stay out of --debug logs.
     redaction.remember(creds.secret_access_key, creds.session_token)
     partition = partition_of(role_arn)
-    endpoint = (environ.get(FEDERATION_URL_VARIABLE)
-                or PARTITIONS.get(partition, PARTITIONS["aws"])[0])
+    endpoint = federation_endpoint(role_arn, environ)
     session = json.dumps({
         "sessionId": creds.access_key_id,
         "sessionKey": creds.secret_access_key,
@@ -106,10 +187,12 @@ def signin_url(creds, role_arn, region, environ, send):
         {"Action": "getSigninToken", "Session": session})
     status, body = send(f"{endpoint}?{query}")
     if status != 200:
+        raise _status_error(status, role_arn, endpoint)
+    if len(body) > ANSWER_LIMIT:
         raise ServiceError(
-            f"The AWS console's federation endpoint refused the credentials "
-            f"of {role_arn} (HTTP {status}); they may have expired: switch "
-            "again with --force.")
+            "The AWS console's federation endpoint answered with more than "
+            f"{ANSWER_LIMIT // 1024} KiB, which is no sign-in token "
+            f"({endpoint}); nothing was opened.")
     try:
         token = json.loads(body.decode("utf-8"))["SigninToken"]
         if not isinstance(token, str) or not token:
@@ -127,28 +210,97 @@ def signin_url(creds, role_arn, region, environ, send):
     })
 
 
-def botocore_send(verify=None):
-    """``send(url)`` through botocore's HTTP session."""
+def _status_error(status, role_arn, endpoint):
+    """The sentence for an answer other than 200: what the status means."""
+    if status in (400, 401, 403):
+        return ServiceError(
+            f"The AWS console's federation endpoint refused the credentials "
+            f"of {role_arn} (HTTP {status}); they may have expired: switch "
+            "again with --force.")
+    if 300 <= status < 400:
+        return ServiceError(
+            f"The AWS console's federation endpoint ({endpoint}) answered "
+            f"with a redirect (HTTP {status}) instead of a sign-in token; "
+            f"check {FEDERATION_URL_VARIABLE} and any proxy on the way, "
+            "nothing was opened.")
+    if status >= 500:
+        return ServiceError(
+            f"The AWS console's federation endpoint ({endpoint}) failed (HTTP "
+            f"{status}), a fault on its side; try again later, nothing was "
+            "opened.")
+    return ServiceError(
+        f"The AWS console's federation endpoint ({endpoint}) answered HTTP "
+        f"{status} instead of a sign-in token; nothing was opened.")
+
+
+def botocore_send(verify=None, deadline=DEADLINE, limit=ANSWER_LIMIT):
+    """``send(url)`` through botocore's HTTP session.
+
+    The whole request - connecting, sending, reading - ends within
+    ``deadline`` seconds, and at most ``limit + 1`` bytes of the answer are
+    read (enough to tell one that is too long).
+    """
+    import threading
+
+    def send(url):
+        outcome = {}
+
+        def fetch():
+            try:
+                outcome["answer"] = _fetch(url, verify, limit)
+            except BaseException as error:  # handed to the caller's thread
+                outcome["error"] = error
+
+        # A read waits at most TIMEOUTS[1] for each byte: an endpoint that
+        # trickles its answer is cut off by the deadline here instead.  The
+        # worker, stuck in a read, ends with the process.
+        worker = threading.Thread(target=fetch, daemon=True,
+                                  name="mfa-switch federation")
+        worker.start()
+        worker.join(deadline)
+        if worker.is_alive():
+            host = urllib.parse.urlsplit(url).netloc
+            raise NetworkError(
+                f"The AWS console's federation endpoint ({host}) did not "
+                f"answer within {deadline:g} s; nothing was opened: check "
+                f"your network or {FEDERATION_URL_VARIABLE}.")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["answer"]
+
+    return send
+
+
+def _fetch(url, verify, limit):
+    """``(status, at most limit + 1 bytes of the body)`` of a GET of ``url``."""
     from botocore.awsrequest import AWSRequest
     from botocore.exceptions import HTTPClientError
     from botocore.httpsession import URLLib3Session
     from botocore.utils import get_environ_proxies
+    from urllib3.exceptions import HTTPError as URLLib3Error
 
-    def send(url):
-        http = URLLib3Session(
-            verify=True if verify is None else verify,
-            proxies=get_environ_proxies(url), timeout=TIMEOUTS)
+    # Plain http goes to this machine's loopback only (federation_endpoint),
+    # never through a proxy, which would read the session's keys.
+    proxies = get_environ_proxies(url) if url.startswith("https:") else {}
+    http = URLLib3Session(
+        verify=True if verify is None else verify,
+        proxies=proxies, timeout=TIMEOUTS)
+    request = AWSRequest(method="GET", url=url).prepare()
+    request.stream_output = True  # read below, no more than the limit
+    try:
+        response = http.send(request)
         try:
-            response = http.send(AWSRequest(method="GET", url=url).prepare())
-        except HTTPClientError as error:
-            host = urllib.parse.urlsplit(url).netloc
-            raise NetworkError(
-                f"Could not reach the AWS console's federation endpoint "
-                f"({host}): {type(error).__name__}; check your network or "
-                f"{FEDERATION_URL_VARIABLE}.") from None
-        return response.status_code, response.content
-
-    return send
+            return response.status_code, response.raw.read(limit + 1)
+        finally:
+            response.raw.close()
+    except (HTTPClientError, URLLib3Error, OSError) as error:
+        host = urllib.parse.urlsplit(url).netloc
+        raise NetworkError(
+            f"Could not reach the AWS console's federation endpoint "
+            f"({host}): {type(error).__name__}; check your network or "
+            f"{FEDERATION_URL_VARIABLE}.") from None
+    finally:
+        http.close()
 
 
 class Console:

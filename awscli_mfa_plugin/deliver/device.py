@@ -1,5 +1,5 @@
 """Recording a device found in IAM where the recipe keeps it (``--save-serial``)."""
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 
 
 def save_serial(recipe, serial, config_path, credentials_path):

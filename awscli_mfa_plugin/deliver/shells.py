@@ -12,17 +12,25 @@ from awscli_mfa_plugin.stored import format_expiration
 #: Variables removed, so that nothing points tools at a profile instead.
 UNSET = ("AWS_PROFILE",)
 
+#: The name of the profile whose credentials are exported, for a shell
+#: prompt to show (as aws-vault's ``AWS_VAULT``).  A name of its own:
+#: ``AWS_VAULT`` would make aws-vault refuse to run in this shell, and
+#: ``AWS_PROFILE`` would point tools at the profile instead of the keys.
+PROFILE_VARIABLE = "MFA_SWITCH_PROFILE"
+
 # PowerShell ends a single-quoted string at any of these, not only at the
 # ASCII apostrophe; doubling one keeps it literal (as PowerShell's own
 # CodeGeneration.EscapeSingleQuotedStringContent does).
 _POWERSHELL_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
-def environment_values(creds, region=None):
+def environment_values(creds, region=None, profile=None):
     """The variables to set, in order: ``[(name, value), ...]``.
 
-    The region is included when known, because unsetting ``AWS_PROFILE``
-    would otherwise lose the profile's own region.
+    ``AWS_CREDENTIAL_EXPIRATION`` and the profile's name
+    (:data:`PROFILE_VARIABLE`) are what a shell prompt shows.  The region
+    is included when known, because unsetting ``AWS_PROFILE`` would
+    otherwise lose the profile's own region.
     """
     values = [
         ("AWS_ACCESS_KEY_ID", creds.access_key_id),
@@ -30,6 +38,8 @@ def environment_values(creds, region=None):
         ("AWS_SESSION_TOKEN", creds.session_token),
         ("AWS_CREDENTIAL_EXPIRATION", format_expiration(creds.expiration)),
     ]
+    if profile:
+        values.append((PROFILE_VARIABLE, profile))
     if region:
         # AWS_REGION for the SDKs and Terraform, AWS_DEFAULT_REGION for
         # the AWS CLI v1 and botocore.
@@ -37,8 +47,8 @@ def environment_values(creds, region=None):
     return values
 
 
-def export_script(shell, creds, region=None):
-    """The lines for ``shell`` that export ``creds`` and unset the profile.
+def export_script(shell, creds, region=None, profile=None):
+    """The lines for ``shell`` that export ``creds`` (of ``profile``) and unset ``AWS_PROFILE``.
 
     Unsetting comes first so that the last line, and with it the whole
     script, succeeds even where the variable was not set.
@@ -46,13 +56,14 @@ def export_script(shell, creds, region=None):
     unset, assign = _SYNTAX[shell]
     lines = [unset(name) for name in UNSET]
     lines += [assign(name, value)
-              for name, value in environment_values(creds, region)]
+              for name, value in environment_values(creds, region, profile)]
     return "".join(line + "\n" for line in lines)
 
 
 #: Every variable :func:`export_script` may set, for ``--export --unset``.
 EXPORTED = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-            "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION")
+            "AWS_CREDENTIAL_EXPIRATION", PROFILE_VARIABLE, "AWS_REGION",
+            "AWS_DEFAULT_REGION")
 
 
 def unset_script(shell):

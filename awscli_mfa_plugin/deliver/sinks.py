@@ -1,26 +1,32 @@
-"""Where a run's credentials go: sinks with one interface.
+"""Where a run's credentials go: sinks with one interface, in one ordered registry.
 
-Every sink takes the run's :class:`Delivery` and returns the sentences it
-wants reported (possibly none):
+A sink is anything with ``deliver(delivery) -> sentences`` (:class:`Sink`):
+it takes the run's :class:`Delivery` and returns the sentences it wants
+reported (possibly none).  :data:`SINKS` lists them in the order they run,
+each as a factory ``(request, tools, delivery) -> sink or None`` (``None``:
+nothing to do in this run):
 
+* :class:`Stdout` — the one profile's credentials as shell lines
+  (``--export``) or ``credential_process`` JSON, when asked for;
 * :class:`CredentialsFile` — the switched profiles' sections and new MFA
   sessions, in one locked, atomic write of the shared credentials file;
 * :class:`CliCache` — native role profiles' AssumeRole answers, where the
   AWS CLI looks before it would ask for a code;
-* :class:`Stdout` — the one profile's credentials as shell lines
-  (``--export``) or ``credential_process`` JSON, when asked for;
 * :class:`~awscli_mfa_plugin.deliver.console.Console` — the AWS console
-  signed in with them (``--console``, ``--console-url``).
+  signed in with them (``--console``, ``--console-url``), imported only
+  by a run that signs in.
 
-The pipeline runs them in order, standard output first: an answer that
-cannot be printed (a full disk, a reader gone) ends the run before
-anything is stored, so nothing is kept that the caller never received.
-A sink that fails raises the error that ends the run.
+Standard output comes first: an answer that cannot be printed (a full
+disk, a reader gone) ends the run before anything is stored, so nothing is
+kept that the caller never received.  A sink that fails raises the error
+that ends the run.  A new sink is a class here or a module beside this one,
+and one line in :data:`SINKS`.
 """
 import dataclasses
-from typing import Optional, Tuple
+from typing import List, Optional, Protocol, Tuple
 
-from awscli_mfa_plugin.deliver import clicache, inifile, output, shells
+from awscli_mfa_plugin.deliver import clicache, shells
+from awscli_mfa_plugin.files import inifile, output
 from awscli_mfa_plugin.stored import (
     StoredCredentials, format_expiration, record_values)
 from awscli_mfa_plugin.plan import aws_mfa
@@ -41,6 +47,13 @@ class Delivery:
     target: Optional[object] = None
     #: The region printed with ``--export`` (the selected profile's).
     region: Optional[str] = None
+
+
+class Sink(Protocol):
+    """Where credentials go."""
+
+    def deliver(self, delivery: "Delivery") -> List[str]:
+        """Put ``delivery`` in place; the sentences to report."""
 
 
 def credential_values(creds):
@@ -121,7 +134,9 @@ class Stdout:
         if creds is None:
             return []
         if self.export:
-            text = shells.export_script(self.export, creds, delivery.region)
+            text = shells.export_script(
+                self.export, creds, delivery.region,
+                delivery.target.recipe.profile if delivery.target else None)
         elif self.credential_process:
             text = creds.process_json() + "\n"
         else:
@@ -129,3 +144,38 @@ class Stdout:
         output.write(self.stream, text, "The credentials",
                      note="nothing was stored")
         return []
+
+
+def _console(request, tools, delivery):
+    """The console sink of ``--console`` and ``--console-url``."""
+    if not request.wants_console or delivery.printed is None:
+        return None
+    from awscli_mfa_plugin.deliver import console
+
+    return console.Console(
+        request.environ,
+        tools.http_send or console.botocore_send(
+            request.verify_ssl, console.deadline_of(request.environ)),
+        tools.open_browser if request.mode == "console" else None,
+        tools.env.stdout)
+
+
+#: Every sink, in the order a run hands it the delivery:
+#: ``factory(request, tools, delivery) -> Sink or None``.
+SINKS = (
+    lambda request, tools, delivery: Stdout(
+        tools.env.stdout, request.export, request.credential_process),
+    lambda request, tools, delivery: CredentialsFile(request.credentials_path),
+    lambda request, tools, delivery: CliCache(request.cache_dir),
+    _console,
+)
+
+
+def deliver(request, tools, delivery, sinks=SINKS):
+    """Hand ``delivery`` to every sink in order; the sentences they return."""
+    lines = []
+    for factory in sinks:
+        sink = factory(request, tools, delivery)
+        if sink is not None:
+            lines.extend(sink.deliver(delivery))
+    return lines

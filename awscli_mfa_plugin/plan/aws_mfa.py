@@ -7,7 +7,7 @@ rightly refuses unmarked sections that hold keys, so for a section aws-mfa
 wrote it is told to take it over (and strip aws-mfa's bookkeeping) in the
 same locked write.  Nothing else is ever taken over.
 """
-from awscli_mfa_plugin.stored import is_managed
+from awscli_mfa_plugin.stored import holds_long_term_keys, is_managed
 
 #: Keys aws-mfa writes besides the credentials; ``aws_security_token`` is
 #: removed because botocore would prefer it over a new session token.
@@ -36,25 +36,6 @@ def wrote_section(section):
         and "expiration" in section
         and not holds_long_term_keys(section)
     )
-
-
-def holds_long_term_keys(section):
-    """True when ``section``'s credentials are (or may be) long-term keys.
-
-    Any access key without an ``aws_session_token`` counts, whatever its
-    prefix, and so does an ``AKIA`` key (an IAM user's) with one.
-
-    >>> holds_long_term_keys({"aws_access_key_id": "ASIA"})
-    True
-    >>> holds_long_term_keys({"aws_access_key_id": "ASIA",
-    ...                       "aws_session_token": "t"})
-    False
-    """
-    key_id = section.get("aws_access_key_id")
-    if key_id is None and "aws_secret_access_key" not in section:
-        return False
-    return (not section.get("aws_session_token")
-            or str(key_id or "").startswith("AKIA"))
 
 
 def takeover(recipes):

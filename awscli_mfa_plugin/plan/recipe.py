@@ -24,7 +24,8 @@ import re
 from awscli_mfa_plugin.errors import ProfileNotFoundError, RecipeError, UsageError
 from awscli_mfa_plugin.plan.keep import MIN_REMAINING_KEY
 from awscli_mfa_plugin.plan.validation import CHAINED_ROLE_MAX_SECONDS, check_recipe
-from awscli_mfa_plugin.request.parse import PROMPT_KEY, Overrides, check_choice
+from awscli_mfa_plugin.request.parse import (
+    PROMPT_KEY, YKMAN_ACCOUNT_KEY, Overrides, check_choice)
 from awscli_mfa_plugin.values import Value
 
 #: Config key -> attribute of :class:`Overrides` / :class:`Recipe`.
@@ -61,7 +62,7 @@ AWS_MFA_DURATIONS = {True: "3600", False: "43200"}
 #: Every key mfa-switch reads as one value, in any profile a switch reads
 #: (the profile, its source profile, aws-mfa's long-term section): the
 #: recipe keys and the AWS CLI's own role keys.
-VALUE_KEYS = (*RECIPE_KEYS, PROCESS_KEY, MIN_REMAINING_KEY,
+VALUE_KEYS = (*RECIPE_KEYS, PROCESS_KEY, MIN_REMAINING_KEY, YKMAN_ACCOUNT_KEY,
               SESSION_DURATION_KEY,
               "role_arn", "source_profile", "credential_source",
               "duration_seconds", "role_session_name", "external_id",
@@ -99,6 +100,9 @@ class Recipe(Value):
     code_process: str | None = None
     #: ``mfa_prompt``: who asks a person for the code (``None``: auto).
     prompt: str | None = None
+    #: ``mfa_ykman_account``: the YubiKey's OATH account with ``ykman``
+    #: (``None``: found from the device's ARN).
+    ykman_account: str | None = None
     #: Where the recipe was read: ``mfa`` (``mfa_*`` keys), ``aws-mfa``
     #: (``[<profile>-long-term]``) or ``native`` (``role_arn`` profiles).
     layout: str = "mfa"
@@ -110,6 +114,25 @@ class Recipe(Value):
     def uses_role(self):
         """AssumeRole when a role is named, else GetSessionToken."""
         return self.role_arn is not None
+
+
+def _not_found(profile, profiles):
+    """The sentence for a profile that exists nowhere, naming a close match.
+
+    >>> _not_found("dve", {"dev": {}, "default": {}})
+    "The profile 'dve' is not in your AWS config or credentials file; did you mean 'dev'? (aws mfa-switch --list shows the profiles it can switch)"
+    >>> _not_found("zzz", {"dev": {}})
+    "The profile 'zzz' is not in your AWS config or credentials file; check the name, or create it with an mfa_source_profile."
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(profile), [str(p) for p in profiles], n=1)
+    if close:
+        return (f"The profile {profile!r} is not in your AWS config or "
+                f"credentials file; did you mean {close[0]!r}? (aws mfa-switch "
+                "--list shows the profiles it can switch)")
+    return (f"The profile {profile!r} is not in your AWS config or credentials "
+            "file; check the name, or create it with an mfa_source_profile.")
 
 
 def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
@@ -141,10 +164,7 @@ def resolve_recipe(profiles, profile, overrides=Overrides(), user_name=None):
             values, layout = legacy, "aws-mfa"
     if config is None and not any(values.values()) \
             and not overrides.any_recipe_value():
-        raise ProfileNotFoundError(
-            f"The profile {profile!r} is not in your AWS config or credentials "
-            "file; check the name, or create it with an mfa_source_profile."
-        )
+        raise ProfileNotFoundError(_not_found(profile, profiles))
     config = config or {}
     if not any(values.values()) and not config.get(PROCESS_KEY) \
             and not overrides.any_recipe_value():
@@ -205,6 +225,8 @@ def _recipe(profiles, profile, values, target_profile, user_name, layout):
         code_process=(profiles.get(profile, {}).get(PROCESS_KEY)
                       or source_config.get(PROCESS_KEY) or None),
         prompt=_prompt(profiles, profile, source),
+        ykman_account=(profiles.get(profile, {}).get(YKMAN_ACCOUNT_KEY)
+                       or source_config.get(YKMAN_ACCOUNT_KEY) or None),
         layout=layout,
         session_duration=_session_duration(profiles, profile, source),
     )

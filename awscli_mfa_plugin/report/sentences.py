@@ -35,8 +35,11 @@ def describe_until(expiration, now):
     """
     local = expiration.astimezone()
     left = describe_left((expiration - now).total_seconds())
-    return (f"until {expiration:%Y-%m-%d %H:%M:%S} UTC "
-            f"({local:%Y-%m-%d %H:%M:%S %Z} local time), {left} from now")
+    # Where local time is UTC, saying it twice would only puzzle.
+    shown = ("" if not local.utcoffset() else
+             f" ({local:%Y-%m-%d %H:%M:%S %Z} local time)")
+    return (f"until {expiration:%Y-%m-%d %H:%M:%S} UTC{shown}, "
+            f"{left} from now")
 
 
 def kept_summary(section, identity, stored, now):
@@ -113,6 +116,31 @@ def switched_lines(outcome, now, several):
     for target, error in outcome.failed:
         lines.append(f"Profile {target.name!r} was not switched: {error}")
     return lines
+
+
+#: Where botocore finds a region when the profile has none.
+REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+def no_region_lines(switched, profiles, environ):
+    """A line for each switched profile that has no region to use it with.
+
+    ``[default]``'s region does not apply to ``[profile dev]``: without a
+    region of its own (config or credentials file) or in the environment,
+    the first ``aws`` command with the fresh credentials fails.
+
+    >>> no_region_lines([], {}, {})
+    []
+    """
+    if any(environ.get(name) for name in REGION_VARIABLES):
+        return []
+    return [
+        f"Profile {item.target.name!r} has no region, so AWS commands with it "
+        "will fail with 'You must specify a region'; give it one: aws "
+        f"configure set region REGION --profile {item.target.name}"
+        for item in switched
+        if not (profiles.get(item.target.name) or {}).get("region")
+    ]
 
 
 def _when(expiration, now):

@@ -9,6 +9,9 @@ from awscli_mfa_plugin.request.parse import PROMPTS
 SHELLS = ("bash", "zsh", "sh", "fish", "powershell", "pwsh")
 DEFAULT_SHELL = SHELLS[0]
 
+#: The help page's NAME line: ``mfa-switch - <this>``.
+SUMMARY = "turn an MFA code into temporary credentials for a profile"
+
 DESCRIPTION = """\
 Turns a one-time code from your MFA device into temporary credentials and
 stores them in the shared credentials file under the selected profile
@@ -45,7 +48,8 @@ is not a terminal, else from a prompt that names the device and shows how
 long the current code stays valid. Ctrl-C or Ctrl-D at the prompt cancels
 (exit status 130) without changing any file. Without a terminal, a desktop
 dialog asks (zenity or kdialog, osascript on macOS, PowerShell on Windows);
-``--prompt`` or the profile key ``mfa_prompt`` choose.
+``--prompt`` or the profile key ``mfa_prompt`` choose. ``--prompt ykman``
+reads the code from a YubiKey with Yubico's ``ykman``.
 
 Runs that need a code of the same MFA device at the same time (Terraform's
 credential processes, parallel scripts) take turns: one asks, the others
@@ -191,7 +195,10 @@ ARG_TABLE = [
                   "default: the terminal, else a desktop dialog), "
                   "<code>terminal</code>, or the dialog of "
                   "<code>zenity</code>, <code>kdialog</code>, "
-                  "<code>osascript</code> or <code>powershell</code>.</p>"},
+                  "<code>osascript</code> or <code>powershell</code>; "
+                  "<code>ykman</code> reads it from a YubiKey (its OATH "
+                  "account <code>mfa_ykman_account</code>, else the one "
+                  "AWS named for the device).</p>"},
     {"name": "force", "action": "store_true",
      "help_text": "<p>Get new credentials even when the stored ones are "
                   "still valid.</p>"},

@@ -10,13 +10,18 @@ import types
 from collections.abc import Mapping
 
 from awscli_mfa_plugin.errors import UsageError
+from awscli_mfa_plugin.request import modes
+from awscli_mfa_plugin.request.modes import SWITCH
 from awscli_mfa_plugin.values import Value
 
 #: Who may ask a person for a code (``--prompt``, ``mfa_prompt``):
 #: see :mod:`awscli_mfa_plugin.codes.asker`.
-PROMPTS = ("auto", "terminal", "zenity", "kdialog", "osascript", "powershell")
+PROMPTS = ("auto", "terminal", "zenity", "kdialog", "osascript", "powershell",
+           "ykman")
 #: The profile key (on the profile or its source profile).
 PROMPT_KEY = "mfa_prompt"
+#: The YubiKey OATH account that gives the code with ``mfa_prompt = ykman``.
+YKMAN_ACCOUNT_KEY = "mfa_ykman_account"
 
 #: The :class:`Overrides` that change what is switched to (not where to).
 RECIPE_ATTRIBUTES = ("role_arn", "source_profile", "serial_number",
@@ -54,18 +59,11 @@ class Request(Value):
     token_code: str | None = None
     force: bool = False
     min_remaining: str | None = None
-    #: ``--export SHELL``: the shell, else ``None``.
+    #: What the run does: a name in :data:`~awscli_mfa_plugin.request.modes.MODES`.
+    mode: str = SWITCH
+    #: ``--export SHELL``: the shell (modes ``export`` and ``unset``), else ``None``.
     export: str | None = None
-    credential_process: bool = False
-    list: bool = False
     save_serial: bool = False
-    #: ``--console`` opens the console; ``--console-url`` prints its URL.
-    console: bool = False
-    console_url: bool = False
-    #: ``--export --unset``: only the lines that remove the variables.
-    unset: bool = False
-    #: ``--clear``: remove what mfa-switch stored for the profiles.
-    clear: bool = False
     #: ``--region`` or ``AWS_REGION``/``AWS_DEFAULT_REGION``, not the config.
     region: str | None = None
     endpoint_url: str | None = None
@@ -84,12 +82,8 @@ class Request(Value):
     prompt: str | None = None
     #: The private folder where runs take turns and spent codes are kept.
     state_dir: str = ""
-    #: ``--move-keys-to-keyring``, ``--move-keys-to-file`` or ``--add-keys``:
-    #: the profile's long-term keys change home instead of a switch
-    #: (``"to-keyring"``, ``"to-file"``, ``"add"``), else ``None``.
-    keys_action: str | None = None
-    #: ``--exec -- COMMAND [ARGUMENT...]``: the command to run with the
-    #: profile's credentials (renewed), else ``None``.
+    #: ``--exec -- COMMAND [ARGUMENT...]`` (mode ``exec``): the command
+    #: to run with the profile's credentials, renewed; else ``None``.
     exec_command: tuple[str, ...] | None = None
     #: ``--no-server``: the command gets fixed keys in its environment.
     no_server: bool = False
@@ -100,7 +94,7 @@ class Request(Value):
     def renews_itself(self):
         """True for the consumers that come back for more: a credential
         process and the child of ``--exec`` (SDKs renew 15 minutes ahead)."""
-        return self.credential_process or self.exec_command is not None
+        return self.mode in ("credential-process", "exec")
 
     @property
     def several(self):
@@ -108,14 +102,14 @@ class Request(Value):
         return self.every or len(self.names) > 1
 
     @property
-    def prints_credentials(self):
-        """True when stdout receives the credentials (export or process)."""
-        return self.export is not None or self.credential_process
+    def credential_process(self):
+        """True in ``--credential-process`` mode."""
+        return self.mode == "credential-process"
 
     @property
     def wants_console(self):
         """True with ``--console`` or ``--console-url``."""
-        return self.console or self.console_url
+        return self.mode in ("console", "console-url")
 
 
 def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ,
@@ -127,8 +121,12 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ,
     ``after_dashes`` is what followed ``--`` on the command line (``None``:
     no ``--``), the command of ``--exec``.
     """
+    mode = modes.select(_mode_flags(parsed_args))
+    names = tuple(dict.fromkeys(parsed_args.profiles or ()))
+    check_profile_flag(names, bool(parsed_args.all), parsed_globals.profile)
     request = Request(
-        names=tuple(dict.fromkeys(parsed_args.profiles or ())),
+        names=names,
+        mode=mode.name,
         selected_profile=session.profile or "default",
         every=bool(parsed_args.all),
         overrides=Overrides(
@@ -144,13 +142,7 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ,
         force=bool(parsed_args.force),
         min_remaining=parsed_args.min_remaining,
         export=parsed_args.export,
-        credential_process=bool(parsed_args.credential_process),
-        list=bool(parsed_args.list),
         save_serial=bool(parsed_args.save_serial),
-        console=bool(parsed_args.console),
-        console_url=bool(parsed_args.console_url),
-        unset=bool(parsed_args.unset),
-        clear=bool(parsed_args.clear),
         # The config file's region depends on the profile switched, which
         # the plan knows; only what overrides every profile is read here.
         region=session.get_config_variable(
@@ -166,62 +158,40 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ,
         environ=environ,
         prompt=getattr(parsed_args, "prompt", None),
         state_dir=state_folder(cache_dir),
-        keys_action=_keys_action(parsed_args),
-        exec_command=_exec_command(parsed_args, after_dashes),
+        exec_command=_exec_command(mode, after_dashes),
         no_server=bool(getattr(parsed_args, "no_server", False)),
         exec_port=getattr(parsed_args, "exec_port", None),
     )
     check(request)
+    check_token_code(request.token_code)
     return request
 
 
 def check(request):
-    """Refuse combinations that cannot mean anything.
+    """Refuse what the request's mode does not take (see :data:`~awscli_mfa_plugin.request.modes.MODES`).
 
     >>> check(Request(names=("a", "b"), selected_profile="default",
-    ...               export="bash"))
+    ...               mode="export", export="bash"))
     Traceback (most recent call last):
     ...
     awscli_mfa_plugin.errors.UsageError: --export and --credential-process print one profile's credentials; name a single profile with --profile.
     """
-    chosen = [flag for flag, on in (
-        (KEYS_FLAGS.get(request.keys_action), bool(request.keys_action)),
-        ("--list", request.list),
-        ("--export", request.export is not None),
-        ("--credential-process", request.credential_process),
-        ("--console", request.console),
-        ("--console-url", request.console_url),
-        ("--clear", request.clear),
-        ("--exec", request.exec_command is not None),
-    ) if on]
-    if len(chosen) > 1:
-        raise UsageError(
-            f"{chosen[0]} and {chosen[1]} cannot be used together; pick one.")
-    check_profile_flag(request.names, request.every, request.profile_flag)
-    if request.keys_action:
-        _check_keys(request, chosen[0])
-    if request.unset and request.export is None:
-        raise UsageError(
-            "--unset goes with --export: 'aws mfa-switch --export --unset' "
-            "prints the lines that remove the variables --export sets.")
-    if request.several and request.wants_console:
-        raise UsageError(
-            f"{chosen[0]} signs in as one profile; name a single profile "
-            "with --profile.")
+    mode = modes.BY_NAME[request.mode]
+    if request.several and mode.several:
+        raise UsageError(mode.several.format(flag=mode.flag))
+    if mode.alone and (request.overrides != Overrides() or request.token_code
+                       or request.force):
+        raise UsageError(mode.alone.format(flag=mode.flag))
     if request.several and request.overrides != Overrides():
         raise UsageError(
             "Flags such as --role-arn or --target-profile apply to one "
             "profile; switch several profiles by their recipes only.")
     _check_exec(request)
-    if request.several and request.prints_credentials:
-        raise UsageError(
-            "--export and --credential-process print one profile's "
-            "credentials; name a single profile with --profile.")
 
 
-def _exec_command(parsed_args, after_dashes):
+def _exec_command(mode, after_dashes):
     """The command of ``--exec`` (``()`` when none was given), else ``None``."""
-    if not getattr(parsed_args, "exec", False):
+    if mode.name != "exec":
         if after_dashes is not None:
             raise UsageError(
                 "What follows -- is a command for --exec to run: aws "
@@ -240,10 +210,6 @@ def _check_exec(request):
                     f"{flag} goes with --exec: aws mfa-switch --profile NAME "
                     f"--exec {flag} ... -- COMMAND [ARGUMENT...].")
         return
-    if request.several:
-        raise UsageError(
-            "--exec runs a command with one profile's credentials; name a "
-            "single profile with --profile.")
     if request.no_server and request.exec_port is not None:
         raise UsageError(
             "--exec-port is the port of the credentials endpoint, which "
@@ -267,32 +233,10 @@ def state_folder(cache_dir):
     return os.path.join(os.path.dirname(cache_dir.rstrip(os.sep)), "mfa-switch")
 
 
-#: Each keys mode and its flag (the argument table's names).
-KEYS_FLAGS = {"to-keyring": "--move-keys-to-keyring",
-              "to-file": "--move-keys-to-file",
-              "add": "--add-keys"}
-
-
-def _keys_action(parsed_args):
-    """The keys mode asked for; several at once are refused by :func:`check`."""
-    on = [action for action, flag in KEYS_FLAGS.items()
-          if getattr(parsed_args, flag[2:].replace("-", "_"), False)]
-    if len(on) > 1:
-        raise UsageError(
-            f"{KEYS_FLAGS[on[0]]} and {KEYS_FLAGS[on[1]]} cannot be used "
-            "together; pick one.")
-    return on[0] if on else None
-
-
-def _check_keys(request, flag):
-    """A keys mode acts on one profile's keys and switches nothing."""
-    if request.several:
-        raise UsageError(
-            f"{flag} moves the keys of one profile; name it with --profile.")
-    if request.overrides != Overrides() or request.token_code or request.force:
-        raise UsageError(
-            f"{flag} only moves keys; flags of a switch such as --role-arn or "
-            "--token-code have no place beside it.")
+def _mode_flags(parsed_args):
+    """The flags of :data:`~awscli_mfa_plugin.request.modes.MODES` given on the command line."""
+    return {mode.flag for mode in modes.MODES if mode.flag and getattr(
+        parsed_args, mode.name.replace("-", "_"), None) not in (None, False)}
 
 
 def botocore_path(path):
@@ -371,3 +315,68 @@ def check_choice(value, where):
             f"The {where} is {str(value).strip()!r}, which is not one of "
             f"{', '.join(PROMPTS)}.")
     return choice
+
+
+def normalize_code(text):
+    """Return the six-digit code in ``text`` with spaces removed, or ``None``.
+
+    ASCII digits only: STS refuses other digits.
+
+    >>> normalize_code(" 123 456 ")
+    '123456'
+    >>> normalize_code("12345") is None
+    True
+    >>> normalize_code("\u0661\u0662\u0663\u0664\u0665\u0666") is None
+    True
+    """
+    candidate = "".join(text.split(" ")).strip("\t\r\n")
+    if len(candidate) == 6 and all(c in "0123456789" for c in candidate):
+        return candidate
+    return None
+
+
+def check_token_code(token_code):
+    """Refuse a malformed ``--token-code`` before anything is read or created.
+
+    Whether or not the run turns out to need a code: bad input is bad input.
+
+    >>> check_token_code("12345")
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: The MFA code from --token-code is not six digits (0-9).
+    """
+    if token_code is not None and normalize_code(token_code) is None:
+        raise UsageError("The MFA code from --token-code is not six digits (0-9).")
+
+
+def check_profile_flags(argv, program="aws mfa-switch"):
+    """Refuse ``--profile`` given twice with different names in ``argv``.
+
+    The AWS CLI keeps only the last ``--profile``; switching one of two
+    named profiles in silence would be a lie.  Arguments after ``--`` are
+    not options.
+
+    >>> check_profile_flags(["--profile", "dev", "--profile=dev"])
+    >>> check_profile_flags(["--profile", "dev", "--profile", "dev2"])
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: --profile is given more than once (dev, dev2) and only one is read; to switch several profiles, name them without it: aws mfa-switch dev dev2
+    """
+    names = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            break
+        if arg == "--profile":
+            value = next(args, None)
+        elif arg.startswith("--profile="):
+            value = arg.partition("=")[2]
+        else:
+            continue
+        if value is not None and value not in names:
+            names.append(value)
+    if len(names) > 1:
+        raise UsageError(
+            f"--profile is given more than once ({', '.join(names)}) and only "
+            "one is read; to switch several profiles, name them without it: "
+            f"{program} {' '.join(names)}")

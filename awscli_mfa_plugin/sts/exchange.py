@@ -20,15 +20,20 @@ import concurrent.futures
 import dataclasses
 from typing import Any, Optional, Tuple
 
+from botocore.config import Config
+
 from awscli_mfa_plugin.errors import Cancelled, ExitCode, MfaSwitchError
 from awscli_mfa_plugin.plan.planner import Session, Target, fits_session
 from awscli_mfa_plugin.plan.recipe import (  # noqa: F401 (in a docstring)
     CHAINED_ROLE_MAX, DEFAULT_SESSION_DURATION)
 from awscli_mfa_plugin.sts import calls as sts
 
-#: STS calls in flight at once, through the group's one client (botocore
-#: keeps up to ten connections per client, so each thread has its own).
-MAX_THREADS = 8
+#: The most roles of a group assumed at once: each has its own thread and
+#: its own connection of the group's one client, whose pool is sized to
+#: match (botocore keeps ten by default).  All roles of a code go in one
+#: wave up to this many, so that a far STS costs two round trips (the
+#: session, then every role); a bigger group goes in waves of this size.
+MAX_AT_ONCE = 50
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,10 +154,11 @@ def _assume_all(group, session, create, now):
     not meant to be shared between threads.  (A client per role cost more
     CPU than the calls themselves.)
     """
-    client = create("sts", **sts.client_keys(session.credentials))
+    at_once = min(MAX_AT_ONCE, len(group))
+    client = create("sts", config=Config(max_pool_connections=at_once),
+                    **sts.client_keys(session.credentials))
     done, errors = [], []
-    with concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(MAX_THREADS, len(group))) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=at_once) as pool:
         futures = [pool.submit(_one, target, client, session, now)
                    for target in group]
         for target, future in zip(group, futures):

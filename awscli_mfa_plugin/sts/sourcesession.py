@@ -9,7 +9,7 @@ longer to parse than the STS call takes) and the data loader that caches
 service models and endpoint data.
 
 A source profile whose keys live in the OS keyring (``mfa_keys =
-keyring``, see :mod:`awscli_mfa_plugin.keys.store`) gets them from there,
+keyring``, see :mod:`awscli_mfa_plugin.files.keystore`) gets them from there,
 handed to the session in memory only: nothing is written to disk.
 
 Its clients give up on a silent endpoint within a minute (see
@@ -23,7 +23,7 @@ from botocore.endpoint import DEFAULT_TIMEOUT
 from botocore.exceptions import BotoCoreError, ProfileNotFound
 from botocore.utils import parse_timestamp
 
-from awscli_mfa_plugin.keys.store import KeyringStore, in_keyring
+from awscli_mfa_plugin.files.keystore import KeyringStore, in_keyring
 from awscli_mfa_plugin.request.parse import botocore_path
 
 #: Seconds to wait for a connection, and then for each read of the answer,

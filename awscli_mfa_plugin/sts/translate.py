@@ -34,6 +34,7 @@ from awscli_mfa_plugin.errors import (
     NetworkError,
     ProfileNotFoundError,
     ServiceError,
+    UnauthenticatedError,
     UnreachableError,
     UsageError,
 )
@@ -45,6 +46,15 @@ INVALID_CODE_SENTENCE = (
     "STS rejected the MFA code: it is wrong or was already used; wait for "
     "the next code and try again."
 )
+
+#: Refusals of the request's keys or signature: STS stops there, before it
+#: reads the one-time code, which is therefore not spent.
+_UNAUTHENTICATED_CODES = {
+    "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature",
+    "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId",
+    "MissingAuthenticationToken", "MissingAuthenticationTokenException",
+    "UnrecognizedClientException", "InvalidSignatureException",
+    "AuthFailure", "RequestExpired", "InvalidToken"}
 
 _THROTTLING_CODES = {"Throttling", "ThrottlingException",
                      "RequestLimitExceeded", "TooManyRequestsException"}
@@ -141,18 +151,18 @@ def service_error(error, recipe=None):
             "mfa_role_arn, or ask the role's owner to trust you."
         )
     if code in ("ExpiredToken", "ExpiredTokenException"):
-        return ServiceError(
+        return UnauthenticatedError(
             f"The credentials of {source} have expired; renew them (sign in "
             "again, or switch that profile again) and try again."
         )
     if code == "InvalidClientTokenId":
-        return ServiceError(
+        return UnauthenticatedError(
             f"STS does not know the access key of {source} (deleted, "
             "deactivated or mistyped?); check aws_access_key_id in your "
             "credentials file, or create a new key."
         )
     if code == "SignatureDoesNotMatch":
-        return ServiceError(
+        return UnauthenticatedError(
             f"STS says the secret key of {source} does not belong to its "
             "access key; check aws_secret_access_key in your credentials file."
         )
@@ -164,6 +174,8 @@ def service_error(error, recipe=None):
     text = f"STS refused the request ({code}): {message}" if message else (
         f"STS refused the request ({code})."
     )
+    if code in _UNAUTHENTICATED_CODES:
+        return UnauthenticatedError(text)
     return ServiceError(text)
 
 

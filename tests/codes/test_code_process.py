@@ -8,8 +8,8 @@ import pytest
 
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import CodeProcessError, UsageError
-from awscli_mfa_plugin.codes.prompt import obtain_code, run_code_process
-from tests.codes.test_prompt import FakePrompter, Tty
+from awscli_mfa_plugin.codes.providers import obtain_code, run_code_process
+from tests.codes.test_providers import FakePrompter, Tty
 
 REPO = Path(__file__).resolve().parent.parent.parent
 PY = shlex.quote(sys.executable)
@@ -176,8 +176,10 @@ def test_a_code_that_never_reached_sts_is_not_spent(aws):
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     code = aws.code()
     for _ in range(2):
+        # One attempt: botocore's retries of a refused connection only wait.
         result = aws.run("mfa-switch", "--profile", "dev", "--token-code", code,
-                         "--endpoint-url", closed)
+                         "--endpoint-url", closed,
+                         env=aws.env(AWS_MAX_ATTEMPTS="1"))
         assert result.returncode == 255, result.stderr
         assert "Could not reach STS" in result.stderr
     # And against the real endpoint the same code still works.

@@ -17,7 +17,7 @@ import pytest
 
 from awscli_mfa_plugin.codes import asker, dialog
 from awscli_mfa_plugin.codes.dialog import DialogPrompter
-from awscli_mfa_plugin.codes.prompt import seconds_left
+from awscli_mfa_plugin.codes.providers import seconds_left
 from awscli_mfa_plugin.codes.source import CodeSource
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import Cancelled, DialogError, Unanswered, UsageError
@@ -193,7 +193,7 @@ def test_a_dialog_named_but_not_installed_is_a_sentence(home, one_time_sts):
     assert caller.returncode == 252
     assert err == ("mfa_prompt or --prompt asks for kdialog, which is not "
                    "installed (not on PATH); install it, or choose another of "
-                   "auto, terminal, zenity, kdialog, osascript, powershell.\n")
+                   "auto, terminal, zenity, kdialog, osascript, powershell, ykman.\n")
 
 
 def test_a_display_where_there_is_none_is_the_dialogs_failure(home, one_time_sts):
@@ -230,7 +230,7 @@ def test_mfa_prompt_must_be_one_of_the_choices(home, one_time_sts):
     assert result.returncode == 252
     assert result.stderr == (
         "The mfa_prompt of 'popup' is 'popup', which is not one of auto, "
-        "terminal, zenity, kdialog, osascript, powershell.\n")
+        "terminal, zenity, kdialog, osascript, powershell, ykman.\n")
     assert one_time_sts.requests == []
 
 

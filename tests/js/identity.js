@@ -3,7 +3,7 @@
 // Usage: node identity.js PROFILE ENDPOINT
 // Prints {"Arn": ..., "AccessKeyId": ...}, or {"error": ...} with exit 3
 // when the SDK finds no credentials for the profile.
-const { fromIni } = require("@aws-sdk/credential-providers");
+const { fromIni } = require("@aws-sdk/credential-provider-ini");
 const { STSClient, GetCallerIdentityCommand } = require("@aws-sdk/client-sts");
 
 async function main() {

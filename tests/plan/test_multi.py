@@ -200,13 +200,17 @@ class StubbedSts:
     never by position.  Each answer is
     given once, to a call with exactly its expected parameters; anything
     else fails the test.  ``created`` has the keyword arguments of every
-    client made.
+    client made (its config as the size of its connection pool).
+    ``together``, when set, is how many AssumeRole calls must be in flight
+    at once before any is answered: a wave smaller than that never
+    completes, and the test fails.
     """
 
-    def __init__(self, *scripts):
+    def __init__(self, *scripts, together=None):
         self.answers = {}
         self.created = []
         self._lock = threading.Lock()
+        self._together = together and threading.Barrier(together)
         for script in scripts:
             script(self)
 
@@ -224,7 +228,9 @@ class StubbedSts:
     def creator(self, recipe):
         def create(service, **kwargs):
             assert service == "sts"
-            self.created.append(kwargs)
+            config = kwargs.get("config")
+            self.created.append(kwargs if config is None else dict(
+                kwargs, config=config.max_pool_connections))
             client = botocore.session.Session().create_client(
                 "sts", region_name="us-east-1",
                 aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x")
@@ -240,6 +246,10 @@ class StubbedSts:
 
     def _answer(self, model, context, **kwargs):
         params = context["stub_params"]
+        if self._together and model.name == "AssumeRole":
+            # A deadlock guard, not a time limit: the wave either holds
+            # every call at once or never completes.
+            self._together.wait(timeout=60)
         key = (model.name, params.get("RoleArn") or params.get("SerialNumber"))
         with self._lock:
             assert key in self.answers, f"unexpected call {key}: {params}"
@@ -310,11 +320,13 @@ def denied(name):
     return script
 
 
-def session_keys():
-    """What a client signing with the MFA session is created with."""
+def session_keys(roles):
+    """What a client signing with the MFA session is created with: its keys,
+    and a connection for each of the ``roles`` assumed at once."""
     return {"aws_access_key_id": CREDS["AccessKeyId"],
             "aws_secret_access_key": CREDS["SecretAccessKey"],
-            "aws_session_token": CREDS["SessionToken"]}
+            "aws_session_token": CREDS["SessionToken"],
+            "config": roles}
 
 
 def test_one_refused_role_does_not_stop_the_others():
@@ -325,7 +337,7 @@ def test_one_refused_role_does_not_stop_the_others():
     outcome = exchange.run(planned, stubs.creator, codes, NOW)
     assert codes.asked == [SERIAL]
     # One client for the code, one signing with the session for the roles.
-    assert stubs.created == [{}, session_keys()]
+    assert stubs.created == [{}, session_keys(3)]
     assert [s.target.name for s in outcome.switched] == ["a", "c"]
     assert [t.name for t, _ in outcome.failed] == ["b"]
     assert outcome.exit_code() == ExitCode.SERVICE
@@ -342,10 +354,12 @@ def test_twenty_roles_share_the_session_client_and_keep_their_order():
     names = [f"r{i:02d}" for i in range(20)]
     refused = {"r03", "r10", "r19"}
     planned = plan([recipe(name) for name in names])
+    # All twenty in one wave: two round trips against a far STS, not four.
     stubs = StubbedSts(session_token, *(
-        denied(name) if name in refused else assumed(name) for name in names))
+        denied(name) if name in refused else assumed(name) for name in names),
+        together=20)
     outcome = exchange.run(planned, stubs.creator, Codes(), NOW)
-    assert stubs.created == [{}, session_keys()]
+    assert stubs.created == [{}, session_keys(20)]
     assert [s.target.name for s in outcome.switched] == \
         [name for name in names if name not in refused]
     assert [s.credentials.arn for s in outcome.switched] == [
@@ -444,7 +458,7 @@ def test_the_minimum_remaining_time_applies_to_the_kept_session():
     kept = kept_sections(expires=NOW + datetime.timedelta(minutes=20))
     (served,) = plan([recipe("a")], kept)
     assert not served.needs_code
-    (asked,) = plan([recipe("a")], kept, credential_process=True)  # 15 min
+    (asked,) = plan([recipe("a")], kept, mode="credential-process")  # 15 min
     assert not asked.needs_code
     profiles = {"a": {"mfa_min_remaining": "1500"}}
     (refused,) = planner.exchanges(

@@ -10,7 +10,7 @@ from awscli_mfa_plugin.codes.source import process_code_source
 from awscli_mfa_plugin.plan import keep as sessions
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.report.listing import Row, render_table
+from awscli_mfa_plugin.pipeline.listing import Row, render_table
 
 UTC = datetime.timezone.utc
 EXPIRES = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -27,7 +27,7 @@ def credentials(tmp_path):
 
 
 def keep(credentials, at, minimum, names=("dev",), **request):
-    from awscli_mfa_plugin.deliver import inifile
+    from awscli_mfa_plugin.files import inifile
     from awscli_mfa_plugin.plan import planner
     from awscli_mfa_plugin.plan.recipe import Recipe
     from awscli_mfa_plugin.request.parse import Request

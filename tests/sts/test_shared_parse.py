@@ -9,7 +9,7 @@ import botocore.exceptions
 import botocore.session
 import pytest
 
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.sts import sourcesession
 
 CREDENTIALS = (

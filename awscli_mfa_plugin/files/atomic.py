@@ -1,6 +1,6 @@
 """Files the editor changes: locking, reading, atomic replacement, private folders.
 
-The file-system half of :mod:`~awscli_mfa_plugin.deliver.inifile`: an
+The file-system half of :mod:`~awscli_mfa_plugin.files.inifile`: an
 exclusive lock beside the real (symlink-resolved) file for the whole
 read-modify-write, a read that never opens a FIFO or a device, and a
 replacement through a fsynced temporary file and a rename that keeps the
@@ -279,6 +279,8 @@ def _try_lock(path, real):
                 raise errors.CredentialsFileError(
                     "Cannot lock {}: {} is not a regular file; remove it and try "
                     "again.".format(real, path))
+            if _foreign(st, real):
+                raise _foreign_lock_error(path, real)
             try:
                 taken = _LOCK.take(fd)
             except OSError as exc:
@@ -315,8 +317,57 @@ def check_lock_file(real):
         st = os.lstat(path)
     except OSError:
         return  # none there: the usual case, since writers remove theirs
+    if not stat.S_ISLNK(st.st_mode) and _foreign(st, real):
+        raise _foreign_lock_error(path, real)
     if stat.S_ISLNK(st.st_mode) or not os.access(path, os.R_OK | os.W_OK):
         raise _lock_error(path, real, PermissionError(13, "Permission denied"))
+
+
+def check_room(real, size):
+    """Refuse now a folder that cannot take the new file of about ``size`` bytes.
+
+    The write puts a temporary file beside ``real``: on a read-only disk,
+    in a folder the user cannot write, or on a full disk it would fail
+    after STS has answered.  A folder that does not exist yet is made (and
+    checked) by the write.
+    """
+    folder = os.path.dirname(real)
+    try:
+        info = os.statvfs(folder)
+    except (OSError, AttributeError):  # missing, or Windows
+        return
+    if info.f_flag & getattr(os, "ST_RDONLY", 1):
+        code = errno.EROFS
+    elif not os.access(folder, os.W_OK | os.X_OK,
+                       effective_ids=os.access in os.supports_effective_ids):
+        code = errno.EACCES
+    elif (info.f_bfree if os.geteuid() == 0 else info.f_bavail) \
+            * info.f_frsize < size:
+        code = errno.ENOSPC
+    else:
+        return
+    raise _file_error("write a temporary file in", folder,
+                      OSError(code, os.strerror(code)))
+
+
+def _foreign(st, real):
+    """True for a lock file of another user: not this one's, root's or the file owner's.
+
+    Another user's lock (left in a folder once open to all) is never
+    shared: they could hold it for as long as they like, and the wait would
+    come after STS has answered.
+    """
+    if not hasattr(os, "geteuid"):
+        return False
+    owner = _owner_of(real) or _owner_of(os.path.dirname(real))
+    return st.st_uid not in {os.geteuid(), 0, owner and owner[0]}
+
+
+def _foreign_lock_error(path, real):
+    return errors.CredentialsFileError(
+        "Cannot lock {}: the lock file {} belongs to another user, and "
+        "mfa-switch shares no lock with other users; remove it and try "
+        "again.".format(real, path))
 
 
 def _lock_error(path, real, exc):

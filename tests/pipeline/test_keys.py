@@ -1,4 +1,4 @@
-"""keys/move.py and keys/store.py with an in-memory keyring: races, undoing, refusals.
+"""pipeline/keys.py and files/keystore.py with an in-memory keyring: races, undoing, refusals.
 
 What the real ``aws`` and a real Secret Service cannot be made to do on cue
 (another program changing the credentials file mid-move, a keyring that
@@ -9,10 +9,10 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError as BackendError
 
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
 from awscli_mfa_plugin.errors import CredentialsFileError, KeyringError
-from awscli_mfa_plugin.keys import move
-from awscli_mfa_plugin.keys.store import KeyPair, KeyringStore
+from awscli_mfa_plugin.pipeline import keys as move
+from awscli_mfa_plugin.files.keystore import KeyPair, KeyringStore
 from awscli_mfa_plugin import redaction
 
 KEYS = ("[default]\naws_access_key_id = AKIAEXAMPLEEXAMPLE01\n"
@@ -83,7 +83,7 @@ def test_a_keyring_that_keeps_the_entry_still_leaves_the_keys_in_the_file(files)
     assert "mfa_keys" not in config.read_text()
     assert said == [
         f"The keys of profile 'default' are back in {credentials}, but their "
-        "OS keyring entry stays: The OS keyring (tests.test_keys_move.Memory) "
+        "OS keyring entry stays: The OS keyring (tests.pipeline.test_keys.Memory) "
         "refused to remove the keys of profile 'default': deleting is not "
         "allowed here."]
 

@@ -1,19 +1,25 @@
-"""Where the one-time code comes from, and the terminal questions mfa-switch asks.
+"""Where the one-time code comes from: an ordered list of providers, and the retry.
 
-Codes come from a flag, an ``mfa_process`` command, a pipe or a person
-(:func:`obtain_code`), and each is sent to STS once (:func:`exchange_code`).  This is the only module that imports
-prompt_toolkit, and it does so inside :class:`TerminalPrompter`'s methods,
-so a run that gets its code from a flag, a command or a pipe never pays for
-loading it.
+Each provider (:data:`PROVIDERS`, tried in order) answers one
+:class:`Ask`: ``--token-code`` (:class:`TokenFlag`), the recipe's
+``mfa_process`` command (:class:`CodeProcess`), a line on standard input
+when it is not a terminal (:class:`Pipe`), else a person
+(:class:`Person`: the terminal of :mod:`~awscli_mfa_plugin.codes.terminal`
+or a desktop dialog of :mod:`~awscli_mfa_plugin.codes.dialog`).
+:func:`obtain_code` takes the first code given; :func:`exchange_code`
+sends it to STS once and asks a person again when STS rejects it.
+Nothing here imports prompt_toolkit.
 """
-import re
 import shlex
 import subprocess
 import threading
 import time
 
 from awscli_mfa_plugin.errors import (
-    Cancelled, CodeProcessError, InvalidCodeError, MfaSwitchError, UsageError)
+    CodeProcessError, InvalidCodeError, MfaSwitchError, UsageError)
+from awscli_mfa_plugin.values import Value
+# One rule for what a code is, the command line's and the prompt's.
+from awscli_mfa_plugin.request.parse import normalize_code  # noqa: F401
 
 CODE_PERIOD = 30  # seconds a TOTP code lives (RFC 6238 default, as AWS uses)
 
@@ -30,23 +36,6 @@ PIPE_END_WAIT = 0.25
 #: How many codes a person at the prompt may try before the run gives up.
 CODE_TRIES = 3
 
-_SIX_DIGITS = re.compile(r"[0-9]{6}")  # ASCII only: STS refuses other digits
-
-
-def normalize_code(text):
-    """Return the six-digit code in ``text`` with spaces removed, or ``None``.
-
-    >>> normalize_code(" 123 456 ")
-    '123456'
-    >>> normalize_code("12345") is None
-    True
-    >>> normalize_code("\u0661\u0662\u0663\u0664\u0665\u0666") is None
-    True
-    """
-    candidate = "".join(text.split(" ")).strip("\t\r\n")
-    return candidate if _SIX_DIGITS.fullmatch(candidate) else None
-
-
 def seconds_left(now=None, period=CODE_PERIOD):
     """Seconds until the current TOTP window ends (1..period).
 
@@ -59,35 +48,135 @@ def seconds_left(now=None, period=CODE_PERIOD):
     return period - int(now % period)
 
 
-def obtain_code(token_code, env, prompter, device, process=None, notice=None):
-    """The code from the first source that has one.
+class Ask(Value):
+    """What a provider is asked: one code for one device."""
 
-    In order: the ``--token-code`` flag, the ``mfa_process`` command
-    (``process``), a line on standard input when it is not a terminal,
-    else ``prompter``: a person at the terminal or in a desktop dialog,
-    shown ``notice`` first.  ``prompter`` is ``None`` when nobody can be
-    asked.
+    #: ``--token-code``, else ``None``.
+    token_code: str | None
+    #: The run's :class:`~awscli_mfa_plugin.environment.Environment`.
+    env: object
+    #: Who asks a person (``ask(device, notice=...)``); ``None``: nobody can.
+    prompter: object = None
+    device: str | None = None
+    #: The recipe's ``mfa_process`` command, else ``None``.
+    process: str | None = None
+    #: What a person reads first (a code of this window was already used).
+    notice: str | None = None
+    #: ``--prompt`` / ``mfa_prompt`` (see :mod:`~awscli_mfa_plugin.codes.asker`).
+    choice: str | None = None
+    #: A device that gives codes itself (``giver(device)`` and its
+    #: ``origin``), such as :class:`~awscli_mfa_plugin.codes.ykman.YkmanSource`.
+    giver: object = None
+
+
+class TokenFlag:
+    """``--token-code``: the code typed on the command line."""
+
+    #: True for a source the user set up for this run: when it applies,
+    #: nobody is asked, so nobody needs to be found (or waited for).
+    configured = True
+    #: True when asking again after the code's window gives the next code.
+    renews = False
+
+    def applies(self, ask):
+        """True when this provider gives the code (nothing is read yet)."""
+        return ask.token_code is not None
+
+    def code(self, ask):
+        """``(code, where it came from)``, or ``None`` to try the next one."""
+        return _checked(ask.token_code, "--token-code"), "--token-code"
+
+
+class CodeProcess:
+    """``mfa_process``: a command that prints the code (ykman, a password manager)."""
+
+    configured = True
+    renews = True
+
+    def applies(self, ask):
+        return bool(ask.process)
+
+    def code(self, ask):
+        return (run_code_process(ask.process, ask.env),
+                f"the mfa_process command {ask.process.strip()!r}")
+
+
+class Giver:
+    """A device that gives codes itself: a YubiKey through ykman (``--prompt ykman``).
+
+    It waits for the next window itself rather than give a spent code, so
+    it is never asked again here.
     """
-    return _obtain(token_code, env, prompter, device, process, notice)[0]
+
+    configured = True
+    renews = False
+
+    def applies(self, ask):
+        return ask.giver is not None
+
+    def code(self, ask):
+        return ask.giver(ask.device), ask.giver.origin
 
 
-def _obtain(token_code, env, prompter, device, process, notice):
-    """``(code, where it came from)``; where is ``None`` for a person."""
-    if token_code is not None:
-        return _checked(token_code, "--token-code"), "--token-code"
-    if process:
-        return (run_code_process(process, env),
-                f"the mfa_process command {process.strip()!r}")
-    if not env.stdin_is_terminal():
-        line = env.stdin.readline() if env.stdin else ""
+class Pipe:
+    """A line on standard input, when it is not a terminal."""
+
+    configured = False
+    renews = False
+
+    def applies(self, ask):
+        return not ask.env.stdin_is_terminal()
+
+    def code(self, ask):
+        line = ask.env.stdin.readline() if ask.env.stdin else ""
         if line.strip():
             return _checked(line, "standard input"), "standard input"
-    if prompter is None:
-        raise UsageError(
-            "No MFA code: pass --token-code, pipe the code on standard "
-            "input, or run in a terminal to be asked for it."
-        )
-    return prompter.ask(device, notice=notice), None
+        return None
+
+
+class Person:
+    """A person, asked at the terminal or in a desktop dialog; where is ``None``."""
+
+    configured = False
+    renews = False
+
+    def applies(self, ask):
+        return True
+
+    def code(self, ask):
+        if ask.prompter is None:
+            raise UsageError(
+                "No MFA code: pass --token-code, pipe the code on standard "
+                "input, or run in a terminal to be asked for it."
+            )
+        return ask.prompter.ask(ask.device, notice=ask.notice), None
+
+
+#: Where codes come from, in the order they are tried.
+PROVIDERS = (TokenFlag(), CodeProcess(), Giver(), Pipe(), Person())
+
+
+def configured(ask):
+    """True when a source set up for this run gives the code: nobody is asked."""
+    return any(p.configured and p.applies(ask) for p in PROVIDERS)
+
+
+def obtain_code(token_code, env, prompter, device, process=None, notice=None):
+    """The code from the first provider that has one (see :data:`PROVIDERS`).
+
+    ``prompter`` is ``None`` when nobody can be asked.
+    """
+    return _obtain(Ask(token_code, env, prompter, device, process, notice))[0]
+
+
+def _obtain(ask):
+    """``(code, where it came from, provider)``; where is ``None`` for a person."""
+    for provider in PROVIDERS:
+        if provider.applies(ask):
+            found = provider.code(ask)
+            if found is not None:
+                return found + (provider,)
+    raise AssertionError("the last provider always answers")
 
 
 def run_code_process(command, env, timeout=PROCESS_TIMEOUT):
@@ -209,7 +298,8 @@ class _Output:
 
 
 def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
-                  process=None, spent=None, sleep=time.sleep):
+                  process=None, spent=None, sleep=time.sleep, choice=None,
+                  giver=None):
     """Obtain a code and return ``use(code)``, asking again if STS rejects it.
 
     Only a person (``prompter``) is asked again (up to ``tries`` codes in
@@ -223,22 +313,29 @@ def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
     shows now was already used, a spent code is refused before it reaches
     STS, ``mfa_process`` is run again once the next code is there, and
     every code sent is remembered.
+
+    ``giver(device)`` is a source that gives codes itself, such as
+    :class:`~awscli_mfa_plugin.codes.ykman.YkmanSource`; it waits for the
+    next window itself rather than give a spent code, and names itself
+    in sentences with its ``origin``.
     """
     notice = None
     if spent is not None and spent.spent_this_window(device):
         notice = spent_window_notice()
-    code, origin = _obtain(token_code, env, prompter, device, process, notice)
+    ask = Ask(token_code, env, prompter, device, process, notice, choice,
+              giver)
+    code, origin, provider = _obtain(ask)
     attempt, refused_here, waited = 1, False, False
     while True:
         if spent is not None and spent.was_spent(device, code):
-            if origin is not None and process and not waited:
+            if provider.renews and not waited:
                 # A command such as ykman gives the next code once it is there.
                 left = seconds_left()
                 _say(env, f"The code from {origin} was already used (STS "
                           f"accepts each code once); waiting {left} s for the "
                           "next one.")
                 sleep(left + 1)
-                code, waited = run_code_process(process, env), True
+                code, waited = provider.code(ask)[0], True
                 continue
             if origin is not None:
                 raise UsageError(
@@ -257,10 +354,10 @@ def exchange_code(token_code, env, prompter, device, use, tries=CODE_TRIES,
                 # STS may have taken the code before the run failed - unless
                 # no connection was ever made.
                 if error.code_may_be_spent:
-                    _remember(spent, device, code)
+                    _remember(spent, device, code, env)
                 raise
             else:
-                _remember(spent, device, code)
+                _remember(spent, device, code, env)
                 return result
         if attempt >= tries:
             if refused_here:
@@ -305,9 +402,20 @@ def spent_retry_notice(attempt, tries, now=None):
     )
 
 
-def _remember(spent, device, code):
-    if spent is not None:
+def _remember(spent, device, code, env):
+    """Remember a code sent to STS; a failure to is one line, never a lost answer.
+
+    STS has answered by now: its credentials must reach the user whether
+    or not the folder of spent codes can take a file (read-only, full).
+    """
+    if spent is None:
+        return
+    try:
         spent.add(device, code)
+    except OSError as error:
+        _say(env, f"mfa-switch could not note in {spent.folder} that the code "
+                  f"was used ({error.strerror or error}), so another switch "
+                  "may send it to STS again, which refuses it.")
 
 
 def _say(env, text):
@@ -335,97 +443,3 @@ def _checked(text, origin):
             f"The MFA code from {origin} is not six digits (0-9)."
         )
     return code
-
-
-class TerminalPrompter:
-    """Asks a person for the code with prompt_toolkit.
-
-    ``input_file``/``output_file`` default to the process's stdin and
-    stderr: the prompt is drawn on stderr so stdout stays free for what the
-    user asked to print.
-    """
-
-    MESSAGE = "MFA code for {device}: "
-    INVALID = "A code is six digits (0-9); spaces are ignored."
-
-    def __init__(self, input_file=None, output_file=None):
-        self._input_file = input_file
-        self._output_file = output_file
-
-    def ask(self, device, notice=None):
-        """Prompt until six digits are entered; raise Cancelled on Ctrl-C/D."""
-        from prompt_toolkit.validation import ValidationError, Validator
-
-        class SixDigits(Validator):
-            def validate(self, document):
-                if normalize_code(document.text) is None:
-                    raise ValidationError(
-                        message=TerminalPrompter.INVALID,
-                        cursor_position=len(document.text),
-                    )
-
-        def toolbar():
-            left = seconds_left()
-            return f" The current code changes in {left:2d} s "
-
-        if notice:
-            self._say(notice)
-        text = self._prompt(
-            self.MESSAGE.format(device=device or "your MFA device"),
-            validator=SixDigits(),
-            validate_while_typing=False,
-            bottom_toolbar=toolbar,
-            refresh_interval=0.5,
-        )
-        return normalize_code(text)
-
-    def choose(self, title, options):
-        """Let the person pick one of ``options`` by its number; return it."""
-        from prompt_toolkit.validation import ValidationError, Validator
-
-        count = len(options)
-
-        class InRange(Validator):
-            def validate(self, document):
-                text = document.text.strip()
-                if not (text.isascii() and text.isdigit()
-                        and 1 <= int(text) <= count):
-                    raise ValidationError(
-                        message=f"Type a number from 1 to {count}.",
-                        cursor_position=len(document.text),
-                    )
-
-        self._say(title + "\n" + "\n".join(
-            f"  {number}) {option}"
-            for number, option in enumerate(options, start=1)))
-        text = self._prompt(f"Device [1-{count}]: ", validator=InRange(),
-                            validate_while_typing=False)
-        return options[int(text.strip()) - 1]
-
-    def confirm(self, question):
-        """Ask a yes/no question; only an explicit yes counts."""
-        answer = self._prompt(f"{question} [y/N] ")
-        return answer.strip().lower() in ("y", "yes")
-
-    def _say(self, text):
-        import sys
-
-        output = self._output_file or sys.stderr
-        output.write(text + "\n")
-        output.flush()
-
-    def _prompt(self, message, **options):
-        import sys
-
-        from prompt_toolkit import PromptSession
-        from prompt_toolkit.input import create_input
-        from prompt_toolkit.output import create_output
-
-        session = PromptSession(
-            input=create_input(self._input_file or sys.stdin),
-            output=create_output(stdout=self._output_file or sys.stderr),
-        )
-        try:
-            return session.prompt(message, **options)
-        except (KeyboardInterrupt, EOFError):
-            raise Cancelled() from None

@@ -1,8 +1,8 @@
 """``--move-keys-to-keyring``, ``--move-keys-to-file``, ``--add-keys``: a profile's keys change home.
 
-A flow of its own beside the switch's pipeline (no code, no STS): the
-request names the mode and the profile, :class:`~awscli_mfa_plugin.keys.store.KeyringStore`
-keeps the keys, and :mod:`~awscli_mfa_plugin.deliver.inifile` (the only
+A mode of its own beside the switch (no code, no STS): the
+request names the mode and the profile, :class:`~awscli_mfa_plugin.files.keystore.KeyringStore`
+keeps the keys, and :mod:`~awscli_mfa_plugin.files.inifile` (the only
 writer of the AWS files) removes them from, or puts them back into, the
 credentials file and keeps the record in the config file.
 
@@ -14,17 +14,18 @@ failure leaves both files as they were.
 """
 import re
 
-from awscli_mfa_plugin.deliver import inifile
+from awscli_mfa_plugin.files import inifile
+from awscli_mfa_plugin.pipeline import Say
 from awscli_mfa_plugin.stored import is_managed
 from awscli_mfa_plugin.errors import (
     Cancelled, ConfigError, CredentialsFileError, ExitCode, KeyringError,
     MfaSwitchError, UsageError)
-from awscli_mfa_plugin.keys.store import (
+from awscli_mfa_plugin.files.keystore import (
     INI_KEYS, KEYRING, KEYS_KEY, KeyPair, in_keyring)
 
-TO_KEYRING = "to-keyring"
-TO_FILE = "to-file"
-ADD = "add"
+TO_KEYRING = "move-keys-to-keyring"
+TO_FILE = "move-keys-to-file"
+ADD = "add-keys"
 
 # Keys whose presence means a section holds credentials of some kind.
 _CREDENTIAL_KEYS = INI_KEYS + ("aws_session_token", "aws_security_token")
@@ -35,13 +36,15 @@ _ACCESS_KEY_RE = re.compile(r"AKIA[A-Z0-9]{12,124}")
 _SECRET_RE = re.compile(r"\S{16,}")
 
 
-def run(request, profiles, store, env, say):
-    """Carry out the request's keys mode; return the exit status."""
+def run(request, tools):
+    """The keys modes' handler; returns the exit status."""
+    profiles, store, env = tools.profiles, tools.keys, tools.env
+    say = Say(env)
     profile = request.names[0] if request.names else request.selected_profile
     paths = (request.credentials_path, request.config_path)
-    if request.keys_action == TO_KEYRING:
+    if request.mode == TO_KEYRING:
         to_keyring(profile, profiles, store, paths, say)
-    elif request.keys_action == TO_FILE:
+    elif request.mode == TO_FILE:
         to_file(profile, profiles, store, paths, say)
     else:
         add(profile, store, env, paths, say)

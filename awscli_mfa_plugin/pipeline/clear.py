@@ -7,7 +7,11 @@ profiles; a kept MFA session goes when no remaining profile would use it.
 Sections without mfa-switch's marker, cache entries the AWS CLI wrote
 itself and every other byte stay as they are.
 """
-from awscli_mfa_plugin.deliver import clicache, inifile
+from awscli_mfa_plugin.deliver import clicache
+from awscli_mfa_plugin.errors import ExitCode
+from awscli_mfa_plugin.files import inifile
+from awscli_mfa_plugin.pipeline import Say
+from awscli_mfa_plugin.plan import planner
 from awscli_mfa_plugin.stored import (
     FOR_ROLE_KEY, FOR_SERIAL_KEY, FOR_SOURCE_KEY)
 from awscli_mfa_plugin.plan.planner import CACHE, FILE, SESSION_SERIAL_KEY
@@ -16,6 +20,19 @@ from awscli_mfa_plugin.plan.planner import CACHE, FILE, SESSION_SERIAL_KEY
 #: editor), and so the ones it removes.
 WRITTEN_KEYS = (*inifile.CREDENTIAL_KEYS, "expiration", FOR_ROLE_KEY,
                 FOR_SOURCE_KEY, FOR_SERIAL_KEY, SESSION_SERIAL_KEY)
+
+
+def run(request, tools):
+    """The ``--clear`` mode's handler; returns the exit status."""
+    say = Say(tools.env)
+    found = planner.targets(tools.profiles, request)
+    sections = inifile.read_sections(request.credentials_path)
+    unused = planner.unused_sessions(found, tools.profiles, sections,
+                                     request.user_name)
+    for line in clear(found, unused, request.credentials_path,
+                      request.cache_dir):
+        say(line)
+    return ExitCode.OK
 
 
 def clear(targets, sessions, credentials_path, cache_dir):

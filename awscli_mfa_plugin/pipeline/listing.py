@@ -20,7 +20,8 @@ are read: listing never opens the keyring.
 """
 import dataclasses
 
-from awscli_mfa_plugin.deliver import output
+from awscli_mfa_plugin.errors import ExitCode
+from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin.plan.recipe import (
     AWS_MFA_ROLE_KEY,
     DEFAULT_SOURCE_PROFILE,
@@ -30,7 +31,7 @@ from awscli_mfa_plugin.plan.recipe import (
     is_native_role,
 )
 from awscli_mfa_plugin.report.sentences import describe_left
-from awscli_mfa_plugin.keys.store import in_keyring
+from awscli_mfa_plugin.files.keystore import in_keyring
 from awscli_mfa_plugin.stored import read_all_stored
 
 SESSION_TOKEN = "session token"
@@ -41,6 +42,13 @@ UNREADABLE = "unreadable cache entry"
 HEADERS = ("PROFILE", "ROLE", "SOURCE", "LEFT")
 #: Follows a source profile whose keys live in the OS keyring.
 IN_KEYRING = " (keyring)"
+
+
+def run(request, tools):
+    """The ``--list`` mode's handler; returns the exit status."""
+    write_listing(tools.env, tools.profiles, request.credentials_path,
+                  request.cache_dir)
+    return ExitCode.OK
 
 
 def write_listing(env, profiles, credentials_path, cache_dir):

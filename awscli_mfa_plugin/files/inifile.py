@@ -35,8 +35,8 @@ Reading profiles for any other purpose goes through the botocore session;
 :func:`read_sections` exists for the writers' own checks and for tests.
 
 This module is the editor's public API and its rules about what may be
-written; :mod:`~awscli_mfa_plugin.deliver.inidoc` reads INI text as botocore
-does and edits it line by line, and :mod:`~awscli_mfa_plugin.atomic`
+written; :mod:`~awscli_mfa_plugin.files.inidoc` reads INI text as botocore
+does and edits it line by line, and :mod:`~awscli_mfa_plugin.files.atomic`
 locks, reads and atomically replaces the files.
 """
 
@@ -46,9 +46,9 @@ import re
 import shlex
 
 from awscli_mfa_plugin import errors
-from awscli_mfa_plugin import atomic
-from awscli_mfa_plugin.deliver import inidoc
-from awscli_mfa_plugin.atomic import LOCK_TIMEOUT, lock_path, make_private_dirs
+from awscli_mfa_plugin.files import atomic
+from awscli_mfa_plugin.files import inidoc
+from awscli_mfa_plugin.files.atomic import LOCK_TIMEOUT, lock_path, make_private_dirs
 from awscli_mfa_plugin.stored import MANAGED_KEY, MANAGED_VALUE, is_managed
 
 # The editor's names, wherever they are defined; callers import this module.
@@ -88,6 +88,9 @@ _UNMARKED_REFUSAL_KEYS = CREDENTIAL_KEYS + (_LEGACY_TOKEN_KEY,)
 # What check_credentials_targets plans to write in place of the credentials
 # it does not have yet: the same keys, so that it plans the same edit.
 _PLACEHOLDER_VALUES = {key: "x" for key in CREDENTIAL_KEYS + ("expiration",)}
+
+# Bytes a section of temporary credentials may take, and more.
+_SECTION_ROOM = 4096
 
 # How often the whole read-modify-write is retried when the file changes
 # under us (a writer that does not take our lock, e.g. ``aws configure set``).
@@ -217,6 +220,8 @@ def check_credentials_targets(path, names, adopt=None, remove=None):
     edits = _credentials_edits(dict.fromkeys(names, _PLACEHOLDER_VALUES), remove)
     data, _ = atomic.read_file(real)
     atomic.check_lock_file(real)
+    # Room for the file with every section new: a few KiB each at most.
+    atomic.check_room(real, len(data or b"") + _SECTION_ROOM * (len(names) + 1))
     if data is None:
         return
     text = inidoc.decode(data, real)

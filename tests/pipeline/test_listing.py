@@ -1,6 +1,6 @@
 """Which profiles --list shows, and as what: the same rule the command switches by."""
 from awscli_mfa_plugin.plan.recipe import switchable_profiles
-from awscli_mfa_plugin.report.listing import switchable_rows
+from awscli_mfa_plugin.pipeline.listing import switchable_rows
 
 
 def rows(profiles):

@@ -1,4 +1,4 @@
-"""Code sources and code validation (the terminal prompt is in test_prompt_pty)."""
+"""Code providers and code validation (the terminal prompt is in test_prompt_pty)."""
 import io
 import sys
 
@@ -6,7 +6,7 @@ import pytest
 
 from awscli_mfa_plugin.environment import Environment
 from awscli_mfa_plugin.errors import InvalidCodeError, ServiceError, UsageError
-from awscli_mfa_plugin.codes.prompt import (
+from awscli_mfa_plugin.codes.providers import (
     exchange_code, normalize_code, obtain_code, seconds_left)
 
 
@@ -192,3 +192,30 @@ def test_a_code_sts_took_is_remembered_even_when_the_switch_fails():
     with pytest.raises(InvalidCodeError):
         exchange_code("444444", env(Tty()), None, "dev", Sts(refusals=1), spent=spent)
     assert spent.added == ["333333"]
+
+
+def test_a_provider_added_to_the_list_gives_the_code_and_nobody_is_asked(
+        monkeypatch):
+    """The extension point: one object in PROVIDERS, tried in its place."""
+    from awscli_mfa_plugin.codes import providers
+
+    class Fixed:
+        configured, renews = True, False
+
+        def applies(self, ask):
+            return ask.choice == "fixed"
+
+        def code(self, ask):
+            return "246810", "the fixed source"
+
+    monkeypatch.setattr(providers, "PROVIDERS", (
+        providers.TokenFlag(), Fixed(), *providers.PROVIDERS[1:]))
+    prompter = FakePrompter()
+    assert exchange_code(None, env(Tty()), prompter, "dev", lambda code: code,
+                         choice="fixed") == "246810"
+    assert prompter.asked == []
+    assert providers.configured(providers.Ask(None, env(Tty()), choice="fixed"))
+    assert not providers.configured(providers.Ask(None, env(Tty())))
+    # The flag comes first, as for every source.
+    assert exchange_code("111111", env(Tty()), prompter, "dev",
+                         lambda code: code, choice="fixed") == "111111"

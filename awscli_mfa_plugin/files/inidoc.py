@@ -1,6 +1,6 @@
 """INI text as botocore reads it, and the lossless document the editor changes.
 
-The parsing half of :mod:`~awscli_mfa_plugin.deliver.inifile`: botocore's
+The parsing half of :mod:`~awscli_mfa_plugin.files.inifile`: botocore's
 view of a text (configparser with botocore's settings, parsed once per
 text and shared), the line structure of the sections being edited (found
 without scanning the whole file), the edit itself, and the check that

@@ -150,7 +150,7 @@ class KeyringStore:
                 raise KeyringError(
                     "The keys of this profile live in the OS keyring, but the "
                     f"'keyring' package cannot be imported here ({error}); "
-                    "install it for the Python that runs the AWS CLI.") from None
+                    f"{_keyring_install_step()}") from None
             self._backend = keyring.get_keyring()
         if not self._checked:
             # Once per run: a backend's priority may ask D-Bus each time.
@@ -200,6 +200,29 @@ def _name(backend):
     if backend is None:
         return "none"
     return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def _keyring_install_step():
+    """How to give the Python running the plugin the ``keyring`` package.
+
+    AWS CLI v2 imports the plugin from a folder of its own (``[plugins]
+    cli_legacy_plugin_path``, README's ``--target`` folder) with its own
+    Python: ``keyring`` goes into that folder.  AWS CLI v1 runs in a Python
+    whose site-packages holds the plugin: ``keyring`` goes there.
+    """
+    import os
+    import sys
+    import sysconfig
+
+    # This file is <folder>/awscli_mfa_plugin/keys/store.py.
+    folder = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    sites = {os.path.abspath(p) for p in sysconfig.get_paths().values() if p}
+    if os.path.abspath(folder) in sites:
+        return (f"install it for the Python that runs the AWS CLI: "
+                f"{sys.executable} -m pip install keyring")
+    return ("install it into the folder the AWS CLI loads this plugin from: "
+            f"python3 -m pip install --target {folder} keyring")
 
 
 def _check_usable(backend, environ):

@@ -15,21 +15,21 @@ What the child sees, and how it is kept from the long-term keys, is
 """
 from awscli_mfa_plugin.deliver import child
 from awscli_mfa_plugin.errors import UsageError
-from awscli_mfa_plugin.plan import keep
+from awscli_mfa_plugin.pipeline import Say
+from awscli_mfa_plugin.pipeline.switch import switch
+from awscli_mfa_plugin.plan import keep, planner
 from awscli_mfa_plugin.sts.sourcesession import region_of
 
 
-def run(request, tools, found, switch, say):
-    """Switch, run the command, renew while it runs; its exit status.
-
-    ``switch(request, tools, found, say)`` is the pipeline's switch,
-    returning ``(status, credentials)``.
-    """
+def run(request, tools):
+    """Switch, run the command, renew while it runs; its exit status."""
+    say = Say(tools.env, quiet=True)
     argv = list(request.exec_command)
     environ = tools.env.environ
     # Refused before any code is asked for or anything stored.
     child.check_command(argv, environ.get("PATH"))
     port = _port(request.exec_port)
+    found = planner.targets(tools.profiles, request)
     profile = found[0].recipe.profile
     region = region_of(request, tools.profiles, profile)
     if request.no_server:

@@ -190,10 +190,11 @@ def test_the_exit_status_is_the_childs(script, status):
 
 COUNTING = ("import os, signal, sys\n"
             "count = []\n"
+            "# os.write: the handler may interrupt the print below\n"
             "signal.signal(signal.SIGINT, lambda n, f: count.append(n) or"
-            " print('INT', len(count), flush=True))\n"
-            "print('tty', os.isatty(0), os.tcgetpgrp(0) == os.getpgrp(),"
-            " flush=True)\n"
+            " os.write(1, f'INT {len(count)}\\n'.encode()))\n"
+            "os.write(1, f'tty {os.isatty(0)} "
+            "{os.tcgetpgrp(0) == os.getpgrp()}\\n'.encode())\n"
             "sys.stdin.readline()\n"
             "print('total', len(count), flush=True)\n")
 

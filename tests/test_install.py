@@ -104,7 +104,7 @@ class TestShippedAliasFile:
         assert aliases["mfa"] == "mfa-switch"
         assert aliases["whoami"] == "sts get-caller-identity"
         assert aliases["mfa-status"] == "mfa-switch --list"
-        assert aliases["mfa-run"].startswith("!")
+        assert aliases["mfa-run"] == "mfa-switch --exec"
 
     def test_every_value_is_one_line_so_the_editor_can_write_it(self):
         for name, value in shipped_aliases().items():

@@ -581,6 +581,15 @@ def _apply(plan, record_path, record_header):
         inifile.update_section(record_path, record_header, {}, plan.record_remove)
 
 
+def _check_writable(plans, record_path):
+    """Refuse a read-only file among those the plans change, before any is written."""
+    changing = [plan for plan, _ in plans
+                if plan.set or plan.remove or plan.record_set or plan.record_remove]
+    for path in dict.fromkeys([plan.path for plan in changing if plan.set or plan.remove]
+                              + [record_path] * bool(changing)):
+        inifile.check_writable(path)
+
+
 def _unchanged(plan):
     def check(sections):
         if sections.get(plan.section, {}) != plan.before:
@@ -606,6 +615,7 @@ def install(paths, cli, folder, shipped, v1_beside=None):
         (plan_aliases(paths.alias, _read(paths.alias, subsections=False), shipped,
                       record.get(alias_header, {})), alias_header),
     ]
+    _check_writable(plans, paths.record)
     for plan, header in plans:
         _apply(plan, paths.record, header)
     return _report(plans, f"AWS CLI v{cli.major} ({cli.how}).",
@@ -624,6 +634,7 @@ def uninstall(paths):
         (plan_aliases_removal(paths.alias, _read(paths.alias, subsections=False),
                               record.get(alias_header, {})), alias_header),
     ]
+    _check_writable(plans, paths.record)
     for plan, header in plans:
         _apply(plan, paths.record, header)
     return _report(plans, None,

@@ -124,6 +124,10 @@ AWS config file; a code is asked for on the terminal when needed)::
 
     aws mfa-switch dev prod
 
+**To check what a switch of a profile needs, and how to fix what is missing**::
+
+    aws mfa-switch --profile dev --doctor
+
 **To keep the long-term keys of profile default in the OS keyring**::
 
     aws mfa-switch --profile default --move-keys-to-keyring
@@ -253,6 +257,14 @@ ARG_TABLE = [
      "help_text": "<p>Ask at the terminal (the secret hidden) for a new "
                   "access key pair and store it in the OS keyring for the "
                   "profile, replacing the one there.</p>"},
+    {"name": "doctor", "action": "store_true",
+     "help_text": "<p>Check what a switch of the profile needs, one line "
+                  "per check (ok, or the problem and its fix): the plugin, "
+                  "the recipe, the source keys, the device, the clock "
+                  "against STS's (one GetCallerIdentity call), the kept MFA "
+                  "session, the region and who can be asked for a code. "
+                  "Nothing is changed; the exit status is 0 when all is "
+                  "well.</p>"},
     {"name": "save-serial", "action": "store_true",
      "help_text": "<p>When the MFA device was looked up in IAM, save it "
                   "in the profile without asking.</p>"},

@@ -108,6 +108,10 @@ AWS config file; a code is asked for on the terminal when needed)::
 
     aws mfa-switch --profile dev --console
 
+**To open the S3 console in Frankfurt, in a Firefox profile of its own**::
+
+    aws mfa-switch --profile dev --console --console-service s3 --console-region eu-central-1 --browser "firefox -P work"
+
 **To remove what mfa-switch stored for a profile**::
 
     aws mfa-switch --profile dev --clear
@@ -235,6 +239,31 @@ ARG_TABLE = [
      "help_text": "<p>Print the one-time console sign-in URL on standard "
                   "output instead of opening it (it is a credential: it "
                   "signs in whoever opens it within 15 minutes).</p>"},
+    _string_arg(
+        "console-service",
+        "<p>With <code>--console</code> or <code>--console-url</code>: the "
+        "service whose console page to land on, such as <code>s3</code> or "
+        "<code>ec2</code> (as aws-vault's <code>--path</code> and Granted's "
+        "<code>-s</code>).</p>",
+    ),
+    _string_arg(
+        "console-destination",
+        "<p>With <code>--console</code> or <code>--console-url</code>: the "
+        "console path to land on, such as <code>/s3/buckets</code> or "
+        "<code>/cloudwatch/home#logsV2:log-groups</code>.</p>",
+    ),
+    _string_arg(
+        "console-region",
+        "<p>With <code>--console</code> or <code>--console-url</code>: the "
+        "region the console opens in (default: the profile's).</p>",
+    ),
+    _string_arg(
+        "browser",
+        "<p>With <code>--console</code>: the browser to open the console "
+        "in, as a command line such as <code>firefox -P work</code> "
+        "(overrides <code>mfa_browser</code>); it is given a private file "
+        "that leads to the sign-in link, never the link itself.</p>",
+    ),
     {"name": "clear", "action": "store_true",
      "help_text": "<p>Remove what mfa-switch stored for the profile (or the "
                   "profiles named, or <code>--all</code>): its credentials "

@@ -7,8 +7,11 @@ caller for a code is then decided by the profile alone.
 import re
 import subprocess
 
+import pytest
+
 from tests import awsenv, fakests
 from tests.conftest import OFFLINE_ACCOUNT
+from tests.test_cli_v2 import V2, VERSION, v2  # noqa: F401 (a fixture)
 
 
 def doctor(home, *args, program=awsenv.AWS, env=None):
@@ -218,3 +221,17 @@ def test_ykman_missing_is_a_problem(offline_aws, fake_sts):
     assert ("mfa_prompt is ykman, but ykman is not on PATH; install it (pip "
             "install yubikey-manager) or choose another mfa_prompt."
             ) in lines(result)["problem"]
+
+
+@pytest.mark.skipif(VERSION is None, reason="no AWS CLI v2 at /usr/bin/aws")
+def test_the_plugin_is_checked_in_aws_cli_v2(v2):
+    with_code_process(v2.home)
+    result = subprocess.run(
+        [V2, "mfa-switch", "--profile", "dev", "--doctor", "--endpoint-url",
+         v2.home.endpoint], capture_output=True, text=True, env=v2.env,
+        timeout=120, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^ok +The plugin loads in AWS CLI 2\.\S+ \(v2\) on "
+                     r"Python 3\.", result.stdout, re.M)
+    assert "STS takes the source profile's keys" in result.stdout

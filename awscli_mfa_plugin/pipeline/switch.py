@@ -48,7 +48,7 @@ def run(request, tools):
     if request.wants_console:
         from awscli_mfa_plugin.deliver import console
 
-        console.check_federable(found[0], request.environ)
+        console.check(found[0], request, tools.profiles)
     # A first look: which devices need a code, and a refusal before anyone
     # is asked for anything or waits for another run.
     first = _plan(request, tools, found, say)

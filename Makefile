@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 # what is happening meanwhile.
 $(STAMP): setup.cfg pyproject.toml
 	@echo "[1/4] Creating a virtualenv in $(VENV) (first run only)"
-	@$(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "[2/4] Updating pip"
 	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 \
 	    || { cat $(VENV)/install.log; echo "Updating pip failed (log above)."; exit 1; }

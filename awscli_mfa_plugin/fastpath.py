@@ -1,4 +1,13 @@
-"""The ``credential_process`` answer from still-valid stored credentials, cheaply.
+"""Answers from still-valid stored credentials, cheaply.
+
+``aws-mfa-switch --profile dev`` (the kept sentence on stderr), ``--export
+SHELL`` (the shell lines, then that sentence) and ``--credential-process``
+(the JSON, silently) are answered here when the credentials the switch
+stored will do, with the words and lines the full command would use
+(:func:`~awscli_mfa_plugin.report.sentences.kept_recipe_line`,
+:func:`~awscli_mfa_plugin.deliver.shells.export_script`).
+
+The ``credential_process`` answer first:
 
 An SDK runs its ``credential_process`` command for every new process
 (Terraform once per provider), so ``aws-mfa-switch --profile dev
@@ -18,9 +27,12 @@ from __future__ import annotations
 import configparser
 import os
 
+from awscli_mfa_plugin.deliver.shells import export_script
 from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin.plan import keep
 from awscli_mfa_plugin.errors import MfaSwitchError
+from awscli_mfa_plugin.report import sentences
+from awscli_mfa_plugin.request.arguments import DEFAULT_SHELL, SHELLS
 from awscli_mfa_plugin.request.parse import Overrides
 from awscli_mfa_plugin.plan.recipe import (
     is_native_role,
@@ -37,10 +49,11 @@ _VALUE_OPTIONS = {
     "--target-profile": "target_profile",
     "--min-remaining": "min_remaining",
     "--prompt": "prompt",
-    "--region": None,
+    "--region": "region",
     "--endpoint-url": None,
 }
 PROCESS_FLAG = "--credential-process"
+EXPORT_FLAG = "--export"
 
 #: botocore looks at these, in this order, when ``--profile`` is absent.
 _PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
@@ -55,13 +68,20 @@ class ProcessRequest(Value):
     #: A profile named without ``--profile`` (``aws-mfa-switch dev ...``).
     name: str | None = None
     prompt: str | None = None
+    #: ``--region``: the region ``--export`` prints (the stored answer is
+    #: the same in every region).
+    region: str | None = None
+    #: ``--export``'s shell; ``None`` for the other modes.
+    export: str | None = None
+    #: ``--credential-process``: JSON on stdout, nothing on stderr.
+    process: bool = True
 
 
 def parse_args(argv):
     """The :class:`ProcessRequest` in ``argv``, or ``None`` if this module can't serve it.
 
     >>> parse_args(["--profile", "dev", "--credential-process"])
-    ProcessRequest(profile='dev', target_profile=None, min_remaining=None, name=None, prompt=None)
+    ProcessRequest(profile='dev', target_profile=None, min_remaining=None, name=None, prompt=None, region=None, export=None, process=True)
     >>> parse_args(["dev", "--credential-process"]).name
     'dev'
     >>> parse_args(["--profile=dev", "--credential-process", "--force"]) is None
@@ -71,12 +91,40 @@ def parse_args(argv):
     >>> parse_args(["dev", "prod", "--credential-process"]) is None
     True
     """
+    request = parse_any(argv)
+    return request if request is not None and request.process else None
+
+
+def parse_any(argv):
+    """As :func:`parse_args`, for a plain switch and ``--export`` too.
+
+    >>> parse_any(["--profile", "dev"]).process
+    False
+    >>> parse_any(["dev", "--export"]).export, parse_any(["--export=fish"]).export
+    ('bash', 'fish')
+    >>> parse_any(["--export", "dev"]) is None  # argparse would refuse it
+    True
+    >>> parse_any(["--export", "--credential-process"]) is None
+    True
+    """
     values = {}
     process = False
-    args = iter(argv)
-    for arg in args:
+    args = list(argv)
+    args.reverse()  # popped from the end, first word first
+    while args:
+        arg = args.pop()
         if arg == PROCESS_FLAG:
             process = True
+            continue
+        if arg == EXPORT_FLAG or arg.startswith(EXPORT_FLAG + "="):
+            # nargs="?": the next word is the shell when it is one; another
+            # word there (a profile's name) argparse would refuse.
+            shell = arg.partition("=")[2] if "=" in arg else DEFAULT_SHELL
+            if "=" not in arg and args and not args[-1].startswith("-"):
+                shell = args.pop()
+            if shell not in SHELLS:
+                return None
+            values["export"] = shell
             continue
         if not arg.startswith("-"):
             # One profile name; several (or "help") mean another mode.
@@ -88,14 +136,16 @@ def parse_args(argv):
         if name not in _VALUE_OPTIONS:
             return None
         if not equals:
-            value = next(args, None)
+            value = args.pop() if args else None
         # What argparse would refuse (a missing value) or could read
         # differently (a value that looks like an option) goes the full way.
         if not value or value.startswith("-"):
             return None
         if _VALUE_OPTIONS[name]:
             values[_VALUE_OPTIONS[name]] = value  # the last one wins, as in argparse
-    return ProcessRequest(**values) if process else None
+    if process and "export" in values:
+        return None  # refused by the full command
+    return ProcessRequest(process=process, **values)
 
 
 def selected_profile(request, environ):
@@ -157,24 +207,28 @@ def _read(request, env):
         recipe = resolve_recipe(
             profiles, profile, Overrides(target_profile=request.target_profile))
         minimum = keep.min_remaining(
-            request.min_remaining, profiles.get(profile), for_process=True)
+            request.min_remaining, profiles.get(profile),
+            for_process=request.process)
     except (OSError, ValueError, configparser.Error, MfaSwitchError):
         return None
     return _Reading(profiles, sections, recipe, minimum)
 
 
 def answer(argv, env):
-    """Print the credential_process JSON if the stored credentials will do.
+    """Answer as the full command would if the stored credentials will do.
 
-    Returns ``True`` when it answered, ``False`` when the full command must
-    run instead.  Raises :class:`~awscli_mfa_plugin.errors.OutputError`
-    when standard output cannot take the answer, in the words the full
-    command would use.
+    The credential_process JSON; ``--export``'s lines and the kept
+    sentence; or, for a plain switch, that sentence alone.  Returns
+    ``True`` when it answered, ``False`` when the full command must run
+    instead.  Raises :class:`~awscli_mfa_plugin.errors.OutputError` when
+    standard output cannot take the answer, in the words the full command
+    would use.
     """
-    request = parse_args(argv)
+    request = parse_any(argv)
     if request is None:
         return False
-    output.check(env.stdout, PROCESS_FLAG)
+    if request.process or request.export:
+        output.check(env.stdout, PROCESS_FLAG if request.process else EXPORT_FLAG)
     reading = _read(request, env)
     if reading is None:
         return False
@@ -183,9 +237,22 @@ def answer(argv, env):
     if shadowing_key(profiles.get(recipe.target_profile, {})):
         return False  # the full command refuses such a target
     stored = from_section(sections.get(recipe.target_profile, {}))
-    if (stored is None or stored.seconds_left(env.now()) <= minimum
+    now = env.now()
+    if (stored is None or stored.seconds_left(now) <= minimum
             or not stored.serves(recipe)):
         return False
+    if not request.process:
+        if request.export:
+            # The region the full command prints: --region, else botocore's
+            # AWS_DEFAULT_REGION, else the selected profile's own.
+            region = (request.region or env.environ.get("AWS_DEFAULT_REGION")
+                      or profiles.get(recipe.profile, {}).get("region"))
+            output.write(env.stdout, export_script(
+                request.export, stored, region, recipe.profile),
+                "The credentials", note="nothing was stored")
+        env.stderr.write(sentences.kept_recipe_line(recipe, stored, now) + "\n")
+        env.stderr.flush()
+        return True
     # Silent on success, as ``aws mfa-switch --credential-process`` is when
     # it keeps credentials: tools such as Terraform show a credential
     # process's stderr to their user.

@@ -376,6 +376,51 @@ def python_note(cli, folder):
             "README) keeps v2 away from them.")
 
 
+#: Run in an ``aws`` script's Python: its awscli's version, then the import
+#: that AWS CLI v1 makes for ``[plugins] mfa_switch`` (failing there).
+_V1_PROBE = ("import sys, awscli; sys.stdout.write(awscli.__version__); "
+             "sys.stdout.flush(); import " + PLUGIN_MODULE)
+
+
+def other_v1_notes(cli, config, environ):
+    """Notes for every other AWS CLI v1 on PATH that cannot import the package.
+
+    AWS CLI v1 imports each module of ``[plugins]`` at start-up and, when
+    one is missing, fails every command with a traceback: a second v1 (a
+    virtualenv's, another Python's) breaks once the plugin is enabled.  An
+    ``aws`` is looked at when it is a Python script (its ``#!`` line or
+    pip's trampoline); its Python is asked for awscli's version and to
+    import the package, in a folder of its own so that no checkout helps.
+    """
+    seen = {os.path.realpath(cli.path)} if cli.path else set()
+    notes = []
+    for folder in _components(environ.get("PATH", os.defpath)):
+        candidate = os.path.join(folder, "aws")
+        real = os.path.realpath(candidate)
+        if real in seen or not (os.path.isfile(real) and os.access(real, os.X_OK)):
+            continue
+        seen.add(real)
+        python = script_python(candidate, environ)
+        if python is None:
+            continue
+        try:
+            with tempfile.TemporaryDirectory(prefix="mfa-switch-install-") as cwd:
+                probe = subprocess.run(
+                    [python, "-c", _V1_PROBE], cwd=cwd, capture_output=True,
+                    text=True, stdin=subprocess.DEVNULL, timeout=120)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode != 0 and probe.stdout.startswith("1."):
+            notes.append(
+                f"Note: {candidate}, also on PATH, is AWS CLI v1 "
+                f"(awscli {probe.stdout}) in {python}, which lacks the "
+                f"package, so it now fails every command with a traceback "
+                f"(the [plugins] {PLUGIN_KEY} of {config}); install the "
+                f"package there too (`{python} -m pip install "
+                f"awscli-mfa-plugin`) or take that aws off PATH.")
+    return notes
+
+
 def _awscli_v1_beside():
     """The version of AWS CLI v1 installed alongside this package, if any."""
     try:
@@ -581,6 +626,15 @@ def _apply(plan, record_path, record_header):
         inifile.update_section(record_path, record_header, {}, plan.record_remove)
 
 
+def _check_writable(plans, record_path):
+    """Refuse a read-only file among those the plans change, before any is written."""
+    changing = [plan for plan, _ in plans
+                if plan.set or plan.remove or plan.record_set or plan.record_remove]
+    for path in dict.fromkeys([plan.path for plan in changing if plan.set or plan.remove]
+                              + [record_path] * bool(changing)):
+        inifile.check_writable(path)
+
+
 def _unchanged(plan):
     def check(sections):
         if sections.get(plan.section, {}) != plan.before:
@@ -606,6 +660,7 @@ def install(paths, cli, folder, shipped, v1_beside=None):
         (plan_aliases(paths.alias, _read(paths.alias, subsections=False), shipped,
                       record.get(alias_header, {})), alias_header),
     ]
+    _check_writable(plans, paths.record)
     for plan, header in plans:
         _apply(plan, paths.record, header)
     return _report(plans, f"AWS CLI v{cli.major} ({cli.how}).",
@@ -624,6 +679,7 @@ def uninstall(paths):
         (plan_aliases_removal(paths.alias, _read(paths.alias, subsections=False),
                               record.get(alias_header, {})), alias_header),
     ]
+    _check_writable(plans, paths.record)
     for plan, header in plans:
         _apply(plan, paths.record, header)
     return _report(plans, None,
@@ -689,6 +745,8 @@ def main(argv=None, env=None):
                             _awscli_v1_beside())
             note = python_note(cli, plugin_folder())
             if note:
+                lines.insert(-1, note)
+            for note in other_v1_notes(cli, paths.config, env.environ):
                 lines.insert(-1, note)
         else:
             lines = uninstall(paths)

@@ -15,6 +15,7 @@ import http.server
 import re
 import socket
 import threading
+import time
 import urllib.parse
 import uuid
 from xml.sax.saxutils import escape
@@ -174,6 +175,9 @@ class FakeSts:
         self.regions = []
         self._script = [error_response(*INVALID_CODE)]
         self._lock = threading.Lock()
+        #: Seconds added to the time in each answer's ``Date`` header: a
+        #: server whose clock is off (or a machine's, seen from it).
+        self.clock_offset = 0
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -193,6 +197,11 @@ class FakeSts:
                 self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def date_time_string(self, timestamp=None):
+                if timestamp is None:
+                    timestamp = time.time() + fake.clock_offset
+                return super().date_time_string(timestamp)
 
             def log_message(self, *args):
                 pass

@@ -200,7 +200,10 @@ class TestAnswer:
         assert home.stderr.getvalue() == ""
 
     @pytest.mark.parametrize("argv", [
-        ["--profile", "dev"],                                  # not asked for
+        ["--profile", "dev", "--force"],
+        ["--profile", "dev", "--export", "dev"],               # argparse refuses
+        ["--profile", "dev", "--export", "--credential-process"],
+        ["--profile", "dev", "--export=tcsh"],
         ["--profile", "dev", "--credential-process", "--force"],
         ["--profile", "dev", "--credential-process", "--token-code", "123456"],
         ["--profile", "dev", "--credential-process", "--role-arn", "arn:x"],
@@ -219,6 +222,35 @@ class TestAnswer:
     def test_what_it_cannot_answer_is_left_to_the_full_command(self, home, argv):
         assert not home.answer(*argv)
         assert home.stdout.getvalue() == home.stderr.getvalue() == ""
+
+    def test_a_kept_switch_says_the_kept_sentence(self, home):
+        from awscli_mfa_plugin.report import sentences
+        assert home.answer("--profile", "dev")
+        assert home.stdout.getvalue() == ""
+        assert home.stderr.getvalue() == (
+            "Profile 'dev' keeps its credentials for "
+            "arn:aws:iam::222222222222:role/Dev (ASIATEMP)\n"
+            + sentences.describe_until(NOW + datetime.timedelta(hours=1), NOW)
+            + "; no code needed (--force renews them).\n")
+
+    @pytest.mark.parametrize("argv, environ, shell, region", [
+        (["--profile", "dev", "--export"], {}, "bash", None),
+        (["--export", "fish", "dev"], {"AWS_DEFAULT_REGION": "eu-west-3"}, "fish", "eu-west-3"),
+        (["--export=pwsh", "--region", "us-east-2", "dev"],
+         {"AWS_DEFAULT_REGION": "eu-west-3"}, "pwsh", "us-east-2"),
+    ])
+    def test_a_kept_export_prints_the_sinks_lines(self, home, argv, environ, shell, region):
+        from awscli_mfa_plugin.deliver.shells import export_script
+        assert home.answer(*argv, **environ)
+        creds = stored.from_section(_section(home, "dev"))
+        assert home.stdout.getvalue() == export_script(shell, creds, region, "dev")
+        assert "keeps its credentials" in home.stderr.getvalue()
+
+    def test_a_kept_export_prints_the_profiles_own_region(self, home):
+        home.config.write_text(home.config.read_text().replace(
+            "[profile dev]\n", "[profile dev]\nregion = ap-south-1\n"))
+        assert home.answer("--profile", "dev", "--export")
+        assert "export AWS_REGION='ap-south-1'\n" in home.stdout.getvalue()
 
     def test_native_role_profiles_are_left_to_the_full_command(self, home):
         home.config.write_text(home.config.read_text() + (
@@ -250,3 +282,9 @@ class TestAnswer:
     def test_paths_with_variables_are_left_to_botocore(self, home):
         assert not home.answer("--profile", "dev", "--credential-process",
                                AWS_SHARED_CREDENTIALS_FILE="$HOME/credentials")
+
+
+def _section(home, name):
+    parser = configparser.RawConfigParser()
+    parser.read(home.credentials)
+    return dict(parser.items(name))

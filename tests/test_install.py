@@ -391,6 +391,31 @@ class TestTheAwsItConfiguresCanLoadThePlugin:
         assert home.files() == {}
         assert not (home.root / ".aws").exists()
 
+    def test_a_second_v1_later_on_path_is_named_with_the_fix(
+            self, home, aws_of_another_python):
+        """The aws the installer configures can load the plugin; a v1 after it
+        on PATH cannot, and from now on fails every command with a traceback."""
+        import awscli
+        bin_dir, python = aws_of_another_python
+        path = os.pathsep.join([str(BIN), str(bin_dir), "/usr/bin", "/bin"])
+        result = installer("install", PATH=path)
+        assert result.returncode == 0, result.stderr
+        note = (f"Note: {bin_dir / 'aws'}, also on PATH, is AWS CLI v1 (awscli "
+                f"{awscli.__version__}) in {python}, which lacks the package, so it "
+                f"now fails every command with a traceback (the [plugins] mfa_switch "
+                f"of {home.config}); install the package there too (`{python} -m pip "
+                "install awscli-mfa-plugin`) or take that aws off PATH.")
+        assert result.stderr.splitlines()[-2] == note
+        assert result.stderr.count("Note: ") == 1  # not this aws, not a v2
+        # What the note says: that aws now fails with a traceback...
+        broken = subprocess.run([bin_dir / "aws", "sts", "help"], capture_output=True,
+                                text=True, timeout=120, env={**os.environ, "PATH": path})
+        assert broken.returncode != 0 and "Traceback" in broken.stderr
+        assert "No module named 'awscli_mfa_plugin'" in broken.stderr
+        # ...and with the first aws alone on PATH there is nothing to say.
+        alone = installer("install", PATH=os.pathsep.join([str(BIN), "/usr/bin", "/bin"]))
+        assert alone.returncode == 0 and "Note: " not in alone.stderr, alone.stderr
+
     def test_the_aws_of_this_environment_is_checked_and_accepted(self, home):
         result = installer("install", PATH=f"{BIN}{os.pathsep}/usr/bin{os.pathsep}/bin")
         assert result.returncode == 0, result.stderr

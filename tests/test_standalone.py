@@ -32,6 +32,13 @@ def stored_section(aws, name="dev"):
     return dict(parser.items(name))
 
 
+def same_but_the_minute(ours, theirs):
+    """Equal but for the minutes left, which two runs may round apart."""
+    def without(text):
+        return re.sub(r"\b\d+h\d\dm from now", "_ from now", text)
+    return without(ours) == without(theirs)
+
+
 def modules_after_main(aws, *args, env=None):
     """Run ``standalone.main(args)`` in a fresh interpreter.
 
@@ -147,6 +154,47 @@ class TestFastPath:
 
 class TestFullPath:
     """What the fast path cannot answer runs ``aws mfa-switch`` itself."""
+
+    # ----------------------------------------------------------------
+    # A plain switch and --export, when the stored credentials will do
+    # ----------------------------------------------------------------
+
+    KEPT_ARGS = [
+        ("--profile", "dev"),
+        ("dev",),
+        ("--profile", "dev", "--export"),
+        ("--export", "fish", "--profile", "dev"),
+        ("--profile", "dev", "--export=powershell", "--region", "us-west-2"),
+        ("dev", "--export", "zsh", "--min-remaining", "600"),
+    ]
+
+    @pytest.mark.parametrize("args", KEPT_ARGS)
+    def test_a_kept_switch_answers_as_the_full_command_does(self, aws, args):
+        switch(aws)
+        env = aws.env(AWS_DEFAULT_REGION="eu-central-1") if "zsh" in args else aws.env()
+        ours = run_standalone(aws, *args, env=env)
+        theirs = aws.run("mfa-switch", *args, env=env)
+        assert ours.returncode == theirs.returncode == 0, ours.stderr + theirs.stderr
+        assert ours.stdout == theirs.stdout
+        assert same_but_the_minute(ours.stderr, theirs.stderr)
+        assert "keeps its credentials for" in ours.stderr
+        assert ("export" in " ".join(args)) == bool(ours.stdout)
+
+    @pytest.mark.parametrize("args", KEPT_ARGS)
+    def test_a_kept_switch_imports_no_botocore_awscli_or_prompt_toolkit(self, aws, args):
+        switch(aws)
+        status, out, heavy = modules_after_main(aws, *args)
+        assert (status, heavy) == (0, [])
+
+    @pytest.mark.parametrize("args", [
+        ("--profile", "dev", "--force", "--token-code"),
+        ("--profile", "dev", "--min-remaining", "7200", "--token-code"),
+        ("--profile", "dev", "--target-profile", "elsewhere", "--token-code"),
+    ])
+    def test_what_the_fast_path_cannot_decide_loads_the_cli(self, aws, args):
+        switch(aws)
+        _, _, heavy = modules_after_main(aws, *args, aws.code())
+        assert "awscli" in heavy
 
     def test_nothing_stored_loads_the_cli(self, aws):
         # With a code at hand (no terminal here to ask for one).

@@ -20,10 +20,12 @@ of the answer.
 """
 import ipaddress
 import json
+import os
+import types  # noqa: F401 (the doctests')
 import urllib.parse
 
 from awscli_mfa_plugin.errors import (
-    ConfigError, MfaSwitchError, NetworkError, ServiceError)
+    ConfigError, MfaSwitchError, NetworkError, ServiceError, UsageError)
 from awscli_mfa_plugin.files import output
 from awscli_mfa_plugin import redaction
 
@@ -153,23 +155,41 @@ def deadline_of(environ):
     return value
 
 
-def destination(partition, region):
-    """The console page to land on.
+def destination(partition, region, path=None):
+    """The console page to land on: ``path`` (a console path) on the region's host.
 
     >>> destination("aws", "eu-west-1")
     'https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1'
     >>> destination("aws-cn", None)
     'https://console.amazonaws.cn/console/home'
+    >>> destination("aws", "eu-central-1", "/cloudwatch/home#logsV2:log-groups")
+    'https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#logsV2:log-groups'
     """
     host = PARTITIONS.get(partition, PARTITIONS["aws"])[1]
+    parts = urllib.parse.urlsplit(path or "/console/home")
     if not region:
-        return f"https://{host}/console/home"
-    return (f"https://{region}.{host}/console/home?"
-            + urllib.parse.urlencode({"region": region}))
+        return urllib.parse.urlunsplit(("https", host, *parts[2:]))
+    query = parts.query
+    if "region" not in urllib.parse.parse_qs(query):
+        query = "&".join(filter(None, (
+            query, urllib.parse.urlencode({"region": region}))))
+    return urllib.parse.urlunsplit(
+        ("https", f"{region}.{host}", parts.path, query, parts.fragment))
 
 
-def signin_url(creds, role_arn, region, environ, send):
+def console_path(service=None, path=None):
+    """The console path of ``--console-service`` or ``--console-destination``.
+
+    >>> console_path("s3"), console_path(path="/s3/buckets"), console_path()
+    ('/s3/home', '/s3/buckets', None)
+    """
+    return f"/{service}/home" if service else path
+
+
+def signin_url(creds, role_arn, region, environ, send, path=None):
     """The one-time login URL for ``creds`` (a role's temporary credentials).
+
+    It lands on ``path`` (a console path), else the console's home page.
 
     ``send(url)`` performs the GET and returns ``(status, body_bytes)``.
     """
@@ -205,7 +225,7 @@ def signin_url(creds, role_arn, region, environ, send):
     return f"{endpoint}?" + urllib.parse.urlencode({
         "Action": "login",
         "Issuer": ISSUER,
-        "Destination": destination(partition, region),
+        "Destination": destination(partition, region, path),
         "SigninToken": token,
     })
 
@@ -306,24 +326,134 @@ def _fetch(url, verify, limit):
 class Console:
     """Opens (or prints) the console sign-in URL of a single-profile run."""
 
-    def __init__(self, environ, send, opener=None, stdout=None):
+    def __init__(self, environ, send, opener=None, stdout=None, path=None,
+                 region=None):
         #: ``opener(url) -> bool`` opens a browser; ``None`` prints the URL.
         self.environ = environ
         self.send = send
         self.opener = opener
         self.stdout = stdout
+        #: The console path to land on, and the region (else the profile's).
+        self.path = path
+        self.region = region
 
     def deliver(self, delivery):
         creds, target = delivery.printed, delivery.target
-        url = signin_url(creds, target.recipe.role_arn, delivery.region,
-                         self.environ, self.send)
+        url = signin_url(creds, target.recipe.role_arn,
+                         self.region or delivery.region, self.environ,
+                         self.send, self.path)
         if self.opener is None:
             output.write(self.stdout, url + "\n", "The console sign-in URL")
             return []
         if not self.opener(url):
             raise MfaSwitchError(
                 f"No web browser could be started for the console of "
-                f"{target.name!r}; set BROWSER, or print the link with "
-                "--console-url.")
+                f"{target.name!r}; set BROWSER (or --browser, mfa_browser), "
+                "or print the link with --console-url.")
         return [f"Opened the AWS console as {target.recipe.role_arn} in "
                 "your web browser."]
+
+
+#: The profile key naming the browser to open the console in.
+BROWSER_KEY = "mfa_browser"
+#: A sign-in token works for fifteen minutes: launch files older are removed.
+LAUNCH_FILE_LIFETIME = 15 * 60
+
+
+def browser_command(request, profiles, profile):
+    """The argument list of ``--browser``, else of the profile's ``mfa_browser``, else ``None``.
+
+    Raises :class:`UsageError` or :class:`ConfigError` for a command line
+    that cannot be split into one.
+
+    >>> browser_command(types.SimpleNamespace(browser=None),
+    ...                 {"dev": {"mfa_browser": "firefox -P 'work one'"}}, "dev")
+    ['firefox', '-P', 'work one']
+    """
+    import shlex
+
+    if request.browser is not None:
+        text, where, error = request.browser, "--browser", UsageError
+    else:
+        text = (profiles.get(profile) or {}).get(BROWSER_KEY)
+        if text is None:
+            return None
+        where, error = f"{BROWSER_KEY} of {profile!r}", ConfigError
+    try:
+        argv = shlex.split(str(text))
+    except ValueError as problem:
+        raise error(f"The browser command of {where} cannot be read as a "
+                    f"command line ({problem}); quote it as a shell "
+                    "would.") from None
+    if not argv:
+        raise error(f"The browser command of {where} is empty; name a "
+                    "browser, such as firefox.")
+    return argv
+
+
+def check(target, request, profiles):
+    """Everything refused before a code is asked for: see :func:`check_federable`."""
+    check_federable(target, request.environ)
+    if request.mode == "console":
+        browser_command(request, profiles, target.recipe.profile)
+
+
+def launch_file(url, folder, now):
+    """A private file (0600, in the 0700 ``folder``) whose page leads to ``url``.
+
+    The browser is given this file's name instead of the URL, so the URL,
+    which signs in whoever opens it, is never on a command line that other
+    users can read (``/proc/<pid>/cmdline``, ``ps``).  Launch files older
+    than a sign-in token's fifteen minutes are removed first.
+    """
+    import html
+    import secrets
+
+    from awscli_mfa_plugin.codes.turns import private_folder
+
+    private_folder(folder)
+    for name in os.listdir(folder):
+        old = os.path.join(folder, name)
+        try:
+            if name.endswith(".html") and \
+                    now - os.lstat(old).st_mtime > LAUNCH_FILE_LIFETIME:
+                os.unlink(old)
+        except OSError:
+            pass
+    path = os.path.join(folder, f"console-{secrets.token_hex(8)}.html")
+    script_url = json.dumps(url).replace("</", "<\\/")
+    page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            "<meta name=\"referrer\" content=\"no-referrer\">"
+            f"<meta http-equiv=\"refresh\" content=\"0;url={html.escape(url)}\">"
+            f"<script>location.replace({script_url});</script>"
+            "<title>AWS console</title></head><body>"
+            f"<a href=\"{html.escape(url)}\">Open the AWS console</a>"
+            "</body></html>\n")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                 | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with open(fd, "w", encoding="utf-8") as stream:
+        stream.write(page)
+    return path
+
+
+def browser_opener(argv, folder, now):
+    """``open(url) -> bool``: starts ``argv`` with a launch file of ``url`` as its last argument."""
+    import pathlib
+    import subprocess
+
+    def open_url(url):
+        path = launch_file(url, folder, now)
+        try:
+            subprocess.Popen(
+                [*argv, pathlib.Path(path).as_uri()],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as error:
+            os.unlink(path)
+            raise ConfigError(
+                f"The browser {argv[0]!r} cannot be started "
+                f"({error.strerror or error}); check --browser or "
+                f"{BROWSER_KEY}.") from None
+        return True
+
+    return open_url

@@ -23,6 +23,7 @@ that ends the run.  A new sink is a class here or a module beside this one,
 and one line in :data:`SINKS`.
 """
 import dataclasses
+import os
 from typing import List, Optional, Protocol, Tuple
 
 from awscli_mfa_plugin.deliver import clicache, shells
@@ -152,12 +153,21 @@ def _console(request, tools, delivery):
         return None
     from awscli_mfa_plugin.deliver import console
 
+    opener = None
+    if request.mode == "console":
+        argv = console.browser_command(request, tools.profiles,
+                                       delivery.target.recipe.profile)
+        opener = tools.open_browser if argv is None else console.browser_opener(
+            argv, os.path.join(request.state_dir, "console"),
+            tools.env.now().timestamp())
     return console.Console(
         request.environ,
         tools.http_send or console.botocore_send(
             request.verify_ssl, console.deadline_of(request.environ)),
-        tools.open_browser if request.mode == "console" else None,
-        tools.env.stdout)
+        opener, tools.env.stdout,
+        path=console.console_path(request.console_service,
+                                  request.console_path),
+        region=request.console_region)
 
 
 #: Every sink, in the order a run hands it the delivery:

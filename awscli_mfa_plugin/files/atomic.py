@@ -440,6 +440,28 @@ def read_file(real, *, skip_other=False):
     raise _not_regular(real, mode)
 
 
+def refuse_read_only(real, st=None):
+    """Refuse a regular file whose owner may not write it (no ``u+w`` bit).
+
+    A file made read-only (``chmod 0444``) is its owner's decision, which
+    ``aws configure set`` honours too.  Decided by the mode bits, not by
+    ``os.access``: root, who may write anything, is refused as well.
+    ``st`` is the file's stat when the caller has it; a missing file is
+    refused nothing (the write creates it).
+    """
+    if st is None:
+        try:
+            st = os.stat(real)
+        except OSError:
+            return  # missing, or the read says why
+    if stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IWUSR:
+        raise errors.CredentialsFileError(
+            "Cannot write {0}: it is read-only (mode {1:04o}), which "
+            "mfa-switch takes as your decision and leaves it as it is; make "
+            "it writable (chmod u+w {0}) if mfa-switch may change "
+            "it.".format(real, stat.S_IMODE(st.st_mode)))
+
+
 def refuse_other(real):
     try:
         mode = os.stat(real).st_mode

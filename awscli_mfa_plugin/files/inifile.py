@@ -218,7 +218,9 @@ def check_credentials_targets(path, names, adopt=None, remove=None):
     """
     real = atomic.resolve(path)
     edits = _credentials_edits(dict.fromkeys(names, _PLACEHOLDER_VALUES), remove)
-    data, _ = atomic.read_file(real)
+    data, st = atomic.read_file(real)
+    if st is not None:
+        atomic.refuse_read_only(real, st)
     atomic.check_lock_file(real)
     # Room for the file with every section new: a few KiB each at most.
     atomic.check_room(real, len(data or b"") + _SECTION_ROOM * (len(names) + 1))
@@ -227,6 +229,17 @@ def check_credentials_targets(path, names, adopt=None, remove=None):
     text = inidoc.decode(data, real)
     inidoc.botocore_view(text, real)  # UnparsableFileError, as on writing
     _refuse_targets(inidoc.document(text), edits, adopt, real)
+
+
+def check_writable(path):
+    """Raise what a write of ``path`` would raise for its mode, writing nothing.
+
+    A read-only file (no owner write bit) is refused, by the same rule as
+    the write itself (:func:`atomic.refuse_read_only`); callers that change
+    something else first (the OS keyring, the installer's record) check
+    every file they will write before changing anything.
+    """
+    atomic.refuse_read_only(atomic.resolve(path))
 
 
 def update_profile(path, kind, profile, values, remove=(), check=None):
@@ -550,6 +563,7 @@ def _edit(path, transform, subsections=True):
             new_text = transform(text, view, real)
             if new_text == text:
                 return False
+            atomic.refuse_read_only(real, old_stat)
             if atomic.replace_atomically(real, new_text.encode("utf-8"), old_stat):
                 return True
     raise errors.CredentialsFileError(

@@ -42,6 +42,10 @@ def run(request, tools):
     say = Say(env)
     profile = request.names[0] if request.names else request.selected_profile
     paths = (request.credentials_path, request.config_path)
+    # Both files before the keyring or either file is touched (the keys
+    # moves write the config file, and all but --add-keys the credentials).
+    for path in paths[(request.mode not in (TO_KEYRING, TO_FILE)):]:
+        inifile.check_writable(path)
     if request.mode == TO_KEYRING:
         to_keyring(profile, profiles, store, paths, say)
     elif request.mode == TO_FILE:

@@ -49,7 +49,7 @@ def run(request, tools):
     if request.wants_console:
         from awscli_mfa_plugin.deliver import console
 
-        console.check_federable(found[0], request.environ)
+        console.check(found[0], request, tools.profiles)
     return switch(request, tools, found, say)[0]
 
 

@@ -58,10 +58,18 @@ def kept_summary(section, identity, stored, now):
 
 def kept_line(kept, now):
     """The report for one target whose stored credentials are kept."""
-    recipe = kept.target.recipe
-    identity = kept.credentials.describe_owner(
+    return kept_recipe_line(kept.target.recipe, kept.credentials, now)
+
+
+def kept_recipe_line(recipe, stored, now):
+    """:func:`kept_line` for ``recipe``'s ``stored`` credentials.
+
+    The standalone fast path words a kept switch with it, without the
+    plan's records.
+    """
+    identity = stored.describe_owner(
         owner(recipe.role_arn, recipe.source_profile))
-    return kept_summary(kept.target.name, identity, kept.credentials,
+    return kept_summary(recipe.target_profile, identity, stored,
                         now).rstrip("\n")
 
 

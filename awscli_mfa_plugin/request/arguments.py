@@ -115,6 +115,10 @@ AWS config file; a code is asked for on the terminal when needed)::
 
     aws mfa-switch --profile dev --console
 
+**To open the S3 console in Frankfurt, in a Firefox profile of its own**::
+
+    aws mfa-switch --profile dev --console --console-service s3 --console-region eu-central-1 --browser "firefox -P work"
+
 **To remove what mfa-switch stored for a profile**::
 
     aws mfa-switch --profile dev --clear
@@ -134,6 +138,10 @@ AWS config file; a code is asked for on the terminal when needed)::
 **To run a command with the profile's credentials, renewed while it runs**::
 
     aws mfa-switch --profile dev --exec -- terraform apply
+
+**To check what a switch of a profile needs, and how to fix what is missing**::
+
+    aws mfa-switch --profile dev --doctor
 
 **To keep the long-term keys of profile default in the OS keyring**::
 
@@ -242,6 +250,31 @@ ARG_TABLE = [
      "help_text": "<p>Print the one-time console sign-in URL on standard "
                   "output instead of opening it (it is a credential: it "
                   "signs in whoever opens it within 15 minutes).</p>"},
+    _string_arg(
+        "console-service",
+        "<p>With <code>--console</code> or <code>--console-url</code>: the "
+        "service whose console page to land on, such as <code>s3</code> or "
+        "<code>ec2</code> (as aws-vault's <code>--path</code> and Granted's "
+        "<code>-s</code>).</p>",
+    ),
+    _string_arg(
+        "console-destination",
+        "<p>With <code>--console</code> or <code>--console-url</code>: the "
+        "console path to land on, such as <code>/s3/buckets</code> or "
+        "<code>/cloudwatch/home#logsV2:log-groups</code>.</p>",
+    ),
+    _string_arg(
+        "console-region",
+        "<p>With <code>--console</code> or <code>--console-url</code>: the "
+        "region the console opens in (default: the profile's).</p>",
+    ),
+    _string_arg(
+        "browser",
+        "<p>With <code>--console</code>: the browser to open the console "
+        "in, as a command line such as <code>firefox -P work</code> "
+        "(overrides <code>mfa_browser</code>); it is given a private file "
+        "that leads to the sign-in link, never the link itself.</p>",
+    ),
     {"name": "clear", "action": "store_true",
      "help_text": "<p>Remove what mfa-switch stored for the profile (or the "
                   "profiles named, or <code>--all</code>): its credentials "
@@ -287,6 +320,14 @@ ARG_TABLE = [
         "<p>With <code>--exec</code>: the port of the credentials endpoint "
         "on 127.0.0.1 (default: a free one).</p>",
     ),
+    {"name": "doctor", "action": "store_true",
+     "help_text": "<p>Check what a switch of the profile needs, one line "
+                  "per check (ok, or the problem and its fix): the plugin, "
+                  "the recipe, the source keys, the device, the clock "
+                  "against STS's (one GetCallerIdentity call), the kept MFA "
+                  "session, the region and who can be asked for a code. "
+                  "Nothing is changed; the exit status is 0 when all is "
+                  "well.</p>"},
     {"name": "save-serial", "action": "store_true",
      "help_text": "<p>When the MFA device was looked up in IAM, save it "
                   "in the profile without asking.</p>"},

@@ -81,6 +81,10 @@ MODES = (
              "--unset goes with --export: 'aws mfa-switch --export --unset' "
              "prints the lines that remove the variables --export sets."),
          prints=True),
+    Mode("doctor", "awscli_mfa_plugin.pipeline.doctor:run", several=(
+        "--doctor checks one profile; name it with --profile."), alone=(
+        "--doctor checks the profile as configured; flags of a switch such as "
+        "--role-arn or --token-code have no place beside it."), prints=True),
     Mode(SWITCH, SWITCHING),
 )
 

@@ -6,6 +6,7 @@ the stages that follow get plain, frozen values.
 from __future__ import annotations
 
 import os
+import re
 import types
 from collections.abc import Mapping
 
@@ -95,6 +96,12 @@ class Request(Value):
         """True for the consumers that come back for more: a credential
         process and the child of ``--exec`` (SDKs renew 15 minutes ahead)."""
         return self.mode in ("credential-process", "exec")
+    #: ``--console-service``, ``--console-destination`` (a console path),
+    #: ``--console-region`` and ``--browser`` (a command line), else ``None``.
+    console_service: str | None = None
+    console_path: str | None = None
+    console_region: str | None = None
+    browser: str | None = None
 
     @property
     def several(self):
@@ -161,6 +168,10 @@ def from_parsed(parsed_args, parsed_globals, session, cache_dir, environ,
         exec_command=_exec_command(mode, after_dashes),
         no_server=bool(getattr(parsed_args, "no_server", False)),
         exec_port=getattr(parsed_args, "exec_port", None),
+        console_service=getattr(parsed_args, "console_service", None),
+        console_path=getattr(parsed_args, "console_destination", None),
+        console_region=getattr(parsed_args, "console_region", None),
+        browser=getattr(parsed_args, "browser", None),
     )
     check(request)
     check_token_code(request.token_code)
@@ -182,6 +193,7 @@ def check(request):
     if mode.alone and (request.overrides != Overrides() or request.token_code
                        or request.force):
         raise UsageError(mode.alone.format(flag=mode.flag))
+    check_console(request)
     if request.several and request.overrides != Overrides():
         raise UsageError(
             "Flags such as --role-arn or --target-profile apply to one "
@@ -222,6 +234,56 @@ def _check_exec(request):
             "--profile NAME --exec -- COMMAND [ARGUMENT...] (the -- keeps "
             "the AWS CLI from taking the command's own options, such as "
             "--region).")
+
+
+_CONSOLE_SERVICE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+#: A path on the console's host: no scheme, no other host (``//``), no
+#: spaces or quotes.
+_CONSOLE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/._~!$&'()*+,;=:@%?#-]{0,2000}")
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+
+
+def check_console(request):
+    """Refuse the console's options without the console, or malformed.
+
+    >>> check_console(Request(names=(), selected_profile="dev", mode="console",
+    ...                       console_path="https://evil.example/"))
+    Traceback (most recent call last):
+    ...
+    awscli_mfa_plugin.errors.UsageError: The console destination 'https://evil.example/' is not a console path; give one that starts with a single / such as /s3/buckets.
+    """
+    given = [flag for flag, value in (
+        ("--console-service", request.console_service),
+        ("--console-destination", request.console_path),
+        ("--console-region", request.console_region)) if value is not None]
+    if given and not request.wants_console:
+        raise UsageError(
+            f"{given[0]} says where the console opens; it goes with "
+            "--console or --console-url.")
+    if request.browser is not None and request.mode != "console":
+        raise UsageError(
+            "--browser says which browser opens the console; it goes with "
+            "--console (--console-url prints the link instead).")
+    if request.console_service is not None and request.console_path is not None:
+        raise UsageError(
+            "--console-service and --console-destination both say where the "
+            "console opens; pick one.")
+    if request.console_service is not None \
+            and not _CONSOLE_SERVICE.fullmatch(request.console_service):
+        raise UsageError(
+            f"The console service {request.console_service!r} is not a "
+            "service name like s3 or ec2 (a-z, 0-9 and -).")
+    if request.console_path is not None \
+            and not _CONSOLE_PATH.fullmatch(request.console_path):
+        raise UsageError(
+            f"The console destination {request.console_path!r} is not a "
+            "console path; give one that starts with a single / such as "
+            "/s3/buckets.")
+    if request.console_region is not None \
+            and not _REGION.fullmatch(request.console_region):
+        raise UsageError(
+            f"The console region {request.console_region!r} is not a region "
+            "name like eu-west-1.")
 
 
 def state_folder(cache_dir):

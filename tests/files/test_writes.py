@@ -72,7 +72,7 @@ class TestFilesystem:
         assert stat.S_ISREG(seen[0]) and stat.S_IMODE(seen[0]) == 0o600
         assert sorted(os.listdir(path.parent)) == ["credentials"]
 
-    @pytest.mark.parametrize("before,after", [(0o644, 0o600), (0o640, 0o600), (0o666, 0o600), (0o400, 0o400)])
+    @pytest.mark.parametrize("before,after", [(0o644, 0o600), (0o640, 0o600), (0o666, 0o600), (0o700, 0o700)])
     def test_existing_mode_loses_group_and_other_bits(self, tmp_path, before, after):
         """An existing file keeps its owner bits and is never left readable by others."""
         path = tmp_path / "credentials"
@@ -80,6 +80,21 @@ class TestFilesystem:
         path.chmod(before)
         inifile.store_credentials(path, {"dev": new_credentials()})
         assert stat.S_IMODE(path.stat().st_mode) == after
+
+    @pytest.mark.parametrize("mode", [0o400, 0o444, 0o500, 0o044])
+    def test_a_file_without_the_owner_write_bit_is_never_written(self, tmp_path, mode):
+        """Read-only is the owner's decision, refused by the mode bits (root too)."""
+        path = tmp_path / "credentials"
+        path.write_bytes(b"[default]\nregion = x\n")
+        path.chmod(mode)
+        for write in (lambda: inifile.store_credentials(path, {"dev": new_credentials()}),
+                      lambda: inifile.check_credentials_targets(path, ["dev"]),
+                      lambda: inifile.check_writable(path)):
+            with pytest.raises(errors.CredentialsFileError, match=f"read-only \\(mode {mode:04o}\\)"):
+                write()
+        assert path.read_bytes() == b"[default]\nregion = x\n"
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+        assert sorted(os.listdir(tmp_path)) == ["credentials"]
 
     @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to own a file for someone else")
     def test_owner_is_kept_when_root_writes(self, tmp_path):

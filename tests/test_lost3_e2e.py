@@ -37,6 +37,11 @@ def switch(aws, *extra, prefix=(), code="123456", env=None, timeout=90):
         timeout=timeout)
 
 
+def coded(requests):
+    """The requests that carried a code (a switch sends one, for its MFA session)."""
+    return [form for form in requests if "TokenCode" in form]
+
+
 def sections(path):
     parser = configparser.RawConfigParser()
     parser.read(path)
@@ -63,12 +68,15 @@ def _long_term_keys_set_over_a_switch(aws):
 
 def test_clear_keeps_long_term_keys_set_over_a_switched_section(aws):
     _long_term_keys_set_over_a_switch(aws)
-    before = aws.credentials.read_bytes()
+    kept = dict(sections(aws.credentials)["dev"])
     result = aws.run("mfa-switch", "--profile", "dev", "--clear")
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ("Nothing stored by mfa-switch for 'dev'; "
-                             "nothing was removed for it.\n")
-    assert aws.credentials.read_bytes() == before
+    assert ("Nothing stored by mfa-switch for 'dev'; nothing was removed "
+            "for it.") in result.stderr.splitlines()
+    # The long-term keys stay; only the MFA session the switch kept goes.
+    after = sections(aws.credentials)
+    assert dict(after["dev"]) == kept
+    assert not after.has_section("default-mfa-session")
 
 
 def test_force_refuses_to_overwrite_long_term_keys_set_over_a_switched_section(aws):
@@ -103,7 +111,7 @@ def test_a_code_sent_with_keys_sts_refused_is_not_spent(offline_aws, fake_sts, c
     # The keys are fixed; the same code, never checked by STS, is sent.
     again = switch(offline_aws)
     assert again.returncode == 0, again.stderr
-    assert [form["TokenCode"] for form in fake_sts.requests] == ["123456"] * 2
+    assert [form["TokenCode"] for form in coded(fake_sts.requests)] == ["123456"] * 2
 
 
 # --------------------------------------------------------------------------
@@ -142,9 +150,10 @@ def test_credentials_sts_gave_are_stored_when_the_spent_codes_cannot_be_kept(
         f"mfa-switch could not note in {state_folder(aws)} that the code was "
         "used (Permission denied), so another switch may send it to STS "
         "again, which refuses it.")
-    assert result.stderr.splitlines()[1].startswith("Profile 'dev' now uses")
+    assert any(line.startswith("Profile 'dev' now uses")
+               for line in result.stderr.splitlines()[1:])
     assert "ASIAFAKESTSEXAMPLE01" in aws.credentials.read_text()
-    assert len(fake_sts.requests) == 2
+    assert len(coded(fake_sts.requests)) == 2
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder"])
@@ -189,7 +198,7 @@ def test_another_users_lock_and_note_in_a_once_open_folder_are_not_trusted(
     assert "helpdesk" not in result.stderr and "waiting" not in result.stderr
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert all(path.stat().st_uid == asuser.UID for path in folder.iterdir())
-    assert len(fake_sts.requests) == 1
+    assert len(coded(fake_sts.requests)) == 1
 
 
 def test_spent_codes_written_by_a_clock_that_ran_ahead_do_not_hide_new_ones(
@@ -207,7 +216,7 @@ def test_spent_codes_written_by_a_clock_that_ran_ahead_do_not_hide_new_ones(
     again = switch(aws, "--force")
     assert again.returncode == 252, again.stderr
     assert "was already used" in again.stderr
-    assert len(fake_sts.requests) == 1
+    assert len(coded(fake_sts.requests)) == 1
     assert len(spent_file(aws).read_text().splitlines()) == 1
 
 
@@ -285,7 +294,7 @@ def test_a_cancel_noted_by_a_clock_that_ran_ahead_is_not_reported_later(offline_
     run.close()
     assert run.exitstatus == 0, run.before
     assert "cancelled" not in run.before
-    assert len(fake_sts.requests) == 1
+    assert len(coded(fake_sts.requests)) == 1
 
 
 # --------------------------------------------------------------------------

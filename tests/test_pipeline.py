@@ -127,9 +127,12 @@ def run(tmp_path):
 def test_a_switch_writes_the_profile_and_says_so(run):
     status, out, err = run(run.request())
     assert status == ExitCode.OK and out == ""
-    assert run.sts.calls == [("AssumeRole", {
-        "RoleArn": ROLE.format("dev"), "RoleSessionName": run.sts.calls[0][1][
-            "RoleSessionName"], "SerialNumber": SERIAL, "TokenCode": "123456"})]
+    # The code buys an MFA session; the role is assumed from it, with no code.
+    (session, given), (role, params) = run.sts.calls
+    assert (session, given["SerialNumber"], given["TokenCode"]) == (
+        "GetSessionToken", SERIAL, "123456")
+    assert (role, params["RoleArn"]) == ("AssumeRole", ROLE.format("dev"))
+    assert "TokenCode" not in params
     assert run.sections()["dev"]["aws_access_key_id"] == "ASIADEV"
     assert "dev" in err
 
@@ -138,7 +141,7 @@ def test_a_second_switch_keeps_what_the_first_stored(run):
     run(run.request())
     status, out, err = run(run.request(token_code=None))
     assert (status, out) == (ExitCode.OK, "")
-    assert len(run.sts.calls) == 1
+    assert len(run.sts.calls) == 2  # the first switch's session and role
     assert "dev" in err
 
 

@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 
+from awscli_mfa_plugin.files.output import discard
 from awscli_mfa_plugin.values import Value
 
 
@@ -101,21 +102,7 @@ def _settle_standard_streams():
         try:
             stream.flush()
         except (AttributeError, OSError, ValueError):
-            _discard(stream)
-
-
-def _discard(stream):
-    try:
-        fd = stream.fileno()
-        null = os.open(os.devnull, os.O_WRONLY)
-    except (AttributeError, OSError, ValueError):
-        return
-    try:
-        os.dup2(null, fd)
-    except OSError:
-        pass
-    finally:
-        os.close(null)
+            discard(stream)
 
 
 class Environment(Value):

@@ -53,7 +53,7 @@ ROLES = 20
 HAND_KEPT = (
     "# Keys for the build machine; ask Sam before rotating.\r\n"
     "[build]\r\n"
-    "aws_access_key_id=AKIAIOSFODNN7BUILD01\r\n"
+    "aws_access_key_id=AKIAIOSFODNN7EXAMPLE\r\n"
     "aws_secret_access_key   =   build/secret/not/used/here/at/all/0000\r\n"
     "\r\n"
     "; old style comment\r\n"

@@ -99,7 +99,7 @@ def write(stream, text, what, note=""):
         stream.write(text)
         stream.flush()
     except (AttributeError, OSError, ValueError) as error:
-        _discard(stream)
+        discard(stream)
         reason = getattr(error, "strerror", None) or "it is closed"
         raise OutputError(
             f"{what} could not be printed on standard output ({reason})"
@@ -107,7 +107,8 @@ def write(stream, text, what, note=""):
         ) from None
 
 
-def _discard(stream):
+def discard(stream):
+    """Point ``stream``'s descriptor at the null device, so that nothing waits on it."""
     try:
         fd = stream.fileno()
         null = os.open(os.devnull, os.O_WRONLY)

@@ -339,8 +339,9 @@ def _confusions(recipe, profiles):
     if recipe.uses_role and (chained or planner.fits_session(recipe)):
         why = (f"the source profile {recipe.source_profile!r} is itself a "
                "role" if chained else
-               "switched with other profiles (aws mfa-switch dev prod, "
-               "--all), a role is assumed from the kept MFA session")
+               "the role is assumed from the kept MFA session, so that "
+               "renewals need no code (a role that asks for more than an "
+               "hour gets a direct MFA call instead)")
         yield NOTE, (f"Role chaining: {why}, and STS lets a role assumed "
                      "with temporary credentials last at most "
                      f"{CHAINED_ROLE_MAX_SECONDS // 3600} hour, whatever "

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.files import inidoc, inifile
 from awscli_mfa_plugin.stored import holds_long_term_keys, is_managed
+from tests.files import new_credentials
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 CREDENTIAL_FIXTURES = sorted((FIXTURES / "credentials").glob("*.ini"))
@@ -30,28 +31,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 OWNED_SECRET_KEYS = inifile.CREDENTIAL_KEYS + ("aws_security_token",)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def no_real_aws_folder(tmp_path_factory):
-    """Point HOME and the AWS file variables at a scratch folder, for this
-    process and every child it starts, so that no slip can reach ~/.aws."""
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HOME", str(home))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-credentials"))
-        patch.setenv("AWS_CONFIG_FILE", str(home / "no-config"))
-        yield
-    assert not (home / ".aws").exists()
-
-
-def new_credentials(tag="new"):
-    """A fresh set of temporary credentials whose values say where they came from."""
-    return {
-        "aws_access_key_id": "ASIA" + tag.upper().replace("-", ""),
-        "aws_secret_access_key": "secret-" + tag,
-        "aws_session_token": "token-" + tag,
-        "expiration": "2026-11-27T14:00:00Z",
-    }
 
 
 # --------------------------------------------------------------------------

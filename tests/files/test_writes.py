@@ -20,18 +20,10 @@ from awscli_mfa_plugin import errors
 from awscli_mfa_plugin.files import atomic
 from awscli_mfa_plugin.files import inifile
 from tests import asuser
+from tests.files import new_credentials
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
-
-def new_credentials(tag="new"):
-    """A fresh set of temporary credentials whose values say where they came from."""
-    return {
-        "aws_access_key_id": "ASIA" + tag.upper().replace("-", ""),
-        "aws_secret_access_key": "secret-" + tag,
-        "aws_session_token": "token-" + tag,
-        "expiration": "2026-11-27T14:00:00Z",
-    }
 
 
 def botocore_reads(path):
